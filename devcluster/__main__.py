@@ -1,0 +1,67 @@
+"""Run the local control plane from the command line.
+
+python -m devcluster build   # build or find the binaries; prints their directory
+python -m devcluster up      # a cluster with the CRDs, until Ctrl-C
+python -m devcluster demo    # the same plus the seed's examples, with directions
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import time
+from typing import NoReturn
+
+from devcluster.cluster import Cluster, build_binaries
+from devcluster.install import install_crds, install_seed_examples
+
+
+def _exit_on_term() -> None:
+    # SIGTERM unwinds like Ctrl-C, so the cluster's `with` block stops it.
+    def handler(signum: int, frame: object) -> NoReturn:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m devcluster", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("command", choices=["build", "up", "demo"])
+    args = parser.parse_args(argv)
+
+    bin_dir = build_binaries()
+    if args.command == "build":
+        print(bin_dir)
+        return 0
+
+    _exit_on_term()
+    try:
+        with Cluster(bin_dir=bin_dir) as cluster:
+            install_crds(cluster)
+            if args.command == "demo":
+                install_seed_examples(cluster)
+            info = cluster.info()
+            print(json.dumps({"event": "ready", **info}), flush=True)
+            admin = info["kubeconfigs"]["admin"]
+            print(
+                "\nThe cluster is up. In another shell:\n"
+                f"  export KUBECONFIG={admin}\n"
+                f"  {info['kubectl']} get notebooks,templates,poddefaults -A\n"
+                f"As alice: {info['kubectl']} --kubeconfig={info['kubeconfigs']['alice']} auth whoami\n"
+                "Ctrl-C stops it and removes everything it made.",
+                file=sys.stderr,
+                flush=True,
+            )
+            while True:
+                time.sleep(3600)
+    except KeyboardInterrupt:
+        print("\nstopped", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,39 @@
+"""Put jupyter-nbctl's objects into a running local cluster."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from devcluster.cluster import REPO, Cluster
+
+CRDS = REPO / "deploy" / "crds"
+SEED_EXAMPLES = REPO.parent / "shared" / "seed" / "examples.yaml"
+
+# The seed's Template copies this Secret as a dependency; the seed does not
+# include it, so the demo makes a harmless stand-in.
+_PYPI_SECRET = """
+apiVersion: v1
+kind: Secret
+metadata: {name: pypi.private.com, namespace: kubeflow}
+stringData: {pip.conf: "[global]\\nindex-url = https://pypi.private.com/simple\\n"}
+"""
+
+
+def install_crds(cluster: Cluster) -> None:
+    """Apply the CRDs and wait until the API server serves them."""
+    cluster.kubectl("apply", "--server-side", "--field-manager=nbctl-install", "-f", str(CRDS))
+    cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", "-f", str(CRDS))
+
+
+def ensure_namespace(cluster: Cluster, name: str) -> None:
+    manifest = f"apiVersion: v1\nkind: Namespace\nmetadata: {{name: {name}}}\n"
+    cluster.kubectl("apply", "--server-side", "--field-manager=nbctl-install", "-f", "-", input=manifest)
+
+
+def install_seed_examples(cluster: Cluster, examples: Path = SEED_EXAMPLES) -> None:
+    """Apply the seed's PodDefaults, Template and Notebook, with the Secret they name."""
+    if not examples.exists():
+        raise FileNotFoundError(f"the seed examples are not at {examples}")
+    ensure_namespace(cluster, "kubeflow")
+    cluster.kubectl("apply", "--server-side", "--field-manager=nbctl-install", "-f", "-", input=_PYPI_SECRET)
+    cluster.kubectl("apply", "--server-side", "--field-manager=nbctl-install", "-f", str(examples))

@@ -1,0 +1,60 @@
+"""Fixtures shared by every test: one real control plane per run.
+
+The cluster starts once per pytest run (only when a test asks for it), with
+the CRDs installed. Each test that wants one gets a fresh namespace; clients
+act as admin, alice or bob through their own tokens.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from devcluster.clients import Kube
+from devcluster.cluster import Cluster, build_binaries
+from devcluster.install import ensure_namespace, install_crds
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Iterator[Cluster]:
+    """A running control plane with jupyter-nbctl's CRDs."""
+    with Cluster(bin_dir=build_binaries()) as running:
+        install_crds(running)
+        yield running
+
+
+@pytest.fixture
+def namespace(cluster: Cluster, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A namespace of this test's own, deleted afterwards."""
+    slug = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower()).strip("-")[:40].strip("-")
+    name = f"{slug}-{uuid.uuid4().hex[:5]}"
+    ensure_namespace(cluster, name)
+    yield name
+    cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)
+
+
+def _kube(cluster: Cluster, user: str) -> Iterator[Kube]:
+    kube = Kube(user, cluster.kubeconfig(user))
+    yield kube
+    kube.close()
+
+
+@pytest.fixture(scope="session")
+def admin(cluster: Cluster) -> Iterator[Kube]:
+    """Clients as admin (system:masters)."""
+    yield from _kube(cluster, "admin")
+
+
+@pytest.fixture(scope="session")
+def alice(cluster: Cluster) -> Iterator[Kube]:
+    """Clients as alice (group nbctl-users)."""
+    yield from _kube(cluster, "alice")
+
+
+@pytest.fixture(scope="session")
+def bob(cluster: Cluster) -> Iterator[Kube]:
+    """Clients as bob (group nbctl-users)."""
+    yield from _kube(cluster, "bob")
