@@ -449,6 +449,9 @@ class Cluster:
                 f"--config={stages}",
                 f"--cidr={POD_CIDR}",
                 f"--node-ip={NODE_IP}",
+                # Without leases the node lifecycle controller finds the nodes
+                # silent after its grace period and marks every pod NotReady.
+                "--node-lease-duration-seconds=40",
             ],
         )
         self._wait(kcm, lambda: self._get(f"https://127.0.0.1:{self._ports['kcm']}/healthz") == "ok", 60)

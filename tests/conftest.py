@@ -15,6 +15,7 @@ import pytest
 
 from devcluster.clients import Kube
 from devcluster.cluster import Cluster, build_binaries
+from devcluster.controller import ControllerProcess, install_rbac
 from devcluster.install import ensure_namespace, install_crds
 
 
@@ -58,3 +59,12 @@ def alice(cluster: Cluster) -> Iterator[Kube]:
 def bob(cluster: Cluster) -> Iterator[Kube]:
     """Clients as bob (group nbctl-users)."""
     yield from _kube(cluster, "bob")
+
+
+@pytest.fixture(scope="session")
+def controller(cluster: Cluster) -> Iterator[ControllerProcess]:
+    """The controller, running as its ServiceAccount with the shipped RBAC only."""
+    install_rbac(cluster)
+    process = ControllerProcess(cluster).start()
+    yield process
+    process.stop()

@@ -15,9 +15,10 @@ from jupyter_nbctl.models.notebook import (
 )
 from jupyter_nbctl.models.poddefault import PodDefault, PodDefaultSpec
 from jupyter_nbctl.models.quantity import Quantity, parse_quantity
+from jupyter_nbctl.models.revision import TemplateRevision, TemplateRevisionSpec
 from jupyter_nbctl.models.template import Template, TemplateSpec
 
-RESOURCES = (Template, PodDefault, Notebook)
+RESOURCES = (Template, PodDefault, Notebook, TemplateRevision)
 """Every kind, in the order their CRDs are written."""
 
 __all__ = [
@@ -37,6 +38,8 @@ __all__ = [
     "Quantity",
     "Template",
     "TemplateRef",
+    "TemplateRevision",
+    "TemplateRevisionSpec",
     "TemplateSpec",
     "parse_quantity",
 ]

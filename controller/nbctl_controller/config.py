@@ -1,0 +1,77 @@
+"""The controller's settings: flags, each with an environment variable of the same meaning."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass, field
+
+from nbctl_controller.render import Routing
+
+
+@dataclass(frozen=True)
+class Settings:
+    namespaces: tuple[str, ...] = ()
+    """Namespaces to watch; empty means all (cluster-wide)."""
+    routing: Routing = field(default_factory=Routing)
+    log_level: str = "INFO"
+    log_format: str = "text"
+    kubeconfig: str | None = None
+    workers: int = 8
+    health_port: int = 8080
+    metrics_port: int = 9090
+    standalone: bool = True
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"NBCTL_{name}", default)
+
+
+def parse(argv: list[str] | None = None) -> Settings:
+    """Settings from the command line, falling back to NBCTL_* variables."""
+    p = argparse.ArgumentParser(prog="nbctl-controller", description="The jupyter-nbctl controller.")
+    p.add_argument(
+        "--namespace",
+        action="append",
+        default=None,
+        help="watch this namespace (repeatable; default: all). Env NBCTL_NAMESPACES, comma-separated",
+    )
+    p.add_argument(
+        "--routing",
+        choices=["none", "istio", "gateway"],
+        default=_env("ROUTING", "none"),
+        help="how notebooks are reached: no route, an Istio VirtualService or a Gateway API HTTPRoute",
+    )
+    p.add_argument("--istio-gateway", default=_env("ISTIO_GATEWAY", "kubeflow/kubeflow-gateway"))
+    p.add_argument(
+        "--gateway",
+        default=_env("GATEWAY", "kubeflow/kubeflow-gateway"),
+        help="the Gateway API parent, as namespace/name",
+    )
+    p.add_argument("--host", default=_env("HOST", "*"), help="the route's host")
+    p.add_argument("--cluster-domain", default=_env("CLUSTER_DOMAIN", "cluster.local"))
+    p.add_argument("--log-level", default=_env("LOG_LEVEL", "INFO"))
+    p.add_argument("--log-format", choices=["text", "json"], default=_env("LOG_FORMAT", "text"))
+    p.add_argument("--kubeconfig", default=os.environ.get("KUBECONFIG"))
+    p.add_argument("--workers", type=int, default=int(_env("WORKERS", "8")))
+    p.add_argument("--health-port", type=int, default=int(_env("HEALTH_PORT", "8080")))
+    args = p.parse_args(argv)
+    namespaces = args.namespace or [n for n in _env("NAMESPACES", "").split(",") if n]
+    gateway_ns, _, gateway_name = args.gateway.rpartition("/")
+    routing = Routing(
+        mode=args.routing,
+        istio_gateway=args.istio_gateway,
+        host=args.host,
+        gateway_name=gateway_name,
+        gateway_namespace=gateway_ns or "default",
+        cluster_domain=args.cluster_domain,
+    )
+    return Settings(
+        namespaces=tuple(namespaces),
+        routing=routing,
+        log_level=args.log_level.upper(),
+        log_format=args.log_format,
+        kubeconfig=args.kubeconfig,
+        workers=args.workers,
+        health_port=args.health_port,
+    )

@@ -1,0 +1,451 @@
+"""One idempotent reconcile per Notebook: resolve → revision → render → apply → status.
+
+Everything is decided from caches (kopf indexes for Notebooks, Templates,
+PodDefaults and Namespaces; label-selected informers for the children), and
+rendered before anything is written, so bad input changes nothing. A child is
+written only when the hash of what the controller means differs from the hash
+stamped on it, so a settled notebook costs no request at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from jupyter_nbctl.models import API_VERSION
+from jupyter_nbctl.models.selectors import LabelSelector
+from nbctl_controller import status as status_
+from nbctl_controller.informers import Informer
+from nbctl_controller.kube import (
+    CONFIGMAPS,
+    EVENTS,
+    HTTPROUTES,
+    NOTEBOOKS,
+    REVISIONS,
+    SECRETS,
+    SERVICES,
+    STATEFULSETS,
+    VIRTUALSERVICES,
+    Kind,
+    Kube,
+    KubeError,
+)
+from nbctl_controller.names import (
+    APPLIED_ANNOTATION,
+    COPIED_FROM_ANNOTATION,
+    INTENT_ANNOTATION,
+    MANAGED_BY,
+    MANAGED_BY_VALUE,
+    REVISION_LABEL,
+    TEMPLATE_LABEL,
+    pod_name,
+    url_prefix,
+)
+from nbctl_controller.problems import NotebookProblem
+from nbctl_controller.render import (
+    Notebook,
+    Routing,
+    applied,
+    intent,
+    notebook_port,
+    render_pod_template,
+    render_route,
+    render_service,
+    render_statefulset,
+)
+from nbctl_controller.revisions import build_revision
+
+Key = tuple[str, str]
+log = logging.getLogger(__name__)
+
+
+def one(index: Mapping[Any, Any], key: Any) -> Any:
+    """The single value a kopf index holds for a key, or None."""
+    store = index.get(key)
+    return next(iter(store), None) if store else None
+
+
+@dataclass
+class Caches:
+    """What the reconciler reads instead of asking the API server."""
+
+    notebooks: Mapping[Key, Any]
+    templates: Mapping[Key, Any]
+    poddefaults: Mapping[Key, Any]
+    namespaces: Mapping[str, Any]
+    statefulsets: Informer
+    pods: Informer
+    services: Informer
+    revisions: Informer
+    secrets: Informer
+    configmaps: Informer
+    routes: Informer | None = None
+
+
+@dataclass
+class Revision:
+    name: str
+    spec: dict[str, Any]
+    uid: str | None = None
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Reconciler:
+    def __init__(self, kube: Kube, caches: Caches, routing: Routing, clock: Callable[[], str] = _now) -> None:
+        self.kube = kube
+        self.caches = caches
+        self.routing = routing
+        self.clock = clock
+        self.writes = 0
+
+    async def call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.to_thread(fn, *args)
+
+    # ----------------------------------------------------------------- resolve
+
+    def latest(self, ns: str, spec: dict[str, Any]) -> Revision:
+        """The newest revision of the notebook's Template, or a NotebookProblem."""
+        ref = spec.get("templateRef") or {}
+        tns, tname = ref.get("namespace") or ns, ref["name"]
+        template = one(self.caches.templates, (tns, tname))
+        if template is None:
+            raise NotebookProblem("TemplateNotFound", f"Template {tns}/{tname} does not exist.")
+        selector = template["spec"].get("namespaceSelector")
+        if selector is not None:
+            labels = one(self.caches.namespaces, ns) or {}
+            if not LabelSelector.model_validate(selector).matches(labels):
+                raise NotebookProblem(
+                    "TemplateNotAllowed", f"Template {tns}/{tname} may not be used in namespace {ns}."
+                )
+        poddefaults = {}
+        for pd in _referenced_poddefaults(template["spec"]):
+            found = one(self.caches.poddefaults, (tns, pd))
+            if found is not None:
+                poddefaults[pd] = found["spec"]
+        name, revision = build_revision(tns, tname, template["spec"], poddefaults)
+        return Revision(name, revision)
+
+    def choose(
+        self, ns: str, spec: dict[str, Any], sts: dict[str, Any] | None, latest: Revision | None
+    ) -> Revision | None:
+        """The revision the notebook should run now (see docs/controller.md, "Updates")."""
+        current = _sts_revision(sts)
+        running = sts is not None and int((sts.get("spec") or {}).get("replicas") or 0) > 0
+        intent_changed = sts is not None and _annotations(sts).get(INTENT_ANNOTATION) != intent(spec)
+        if spec.get("updatePolicy") == "Manual" and spec.get("revision"):
+            wanted = spec["revision"]
+        elif current is None:
+            wanted = latest.name if latest else None
+        elif spec.get("updatePolicy", "Auto") == "Auto" and (
+            not running or spec.get("stopped") or intent_changed
+        ):
+            wanted = latest.name if latest else current
+        else:
+            wanted = current
+        if wanted is None:
+            return None
+        if latest is not None and wanted == latest.name:
+            return latest
+        stored = self.caches.revisions.get(ns, wanted)
+        if stored is not None:
+            return Revision(wanted, stored["spec"], stored["metadata"].get("uid"))
+        if wanted == spec.get("revision"):
+            newest = f"; the newest is {latest.name}" if latest else ""
+            raise NotebookProblem(
+                "RevisionNotFound", f"Revision {wanted} does not exist in namespace {ns}{newest}."
+            )
+        return latest  # the current revision vanished: take the newest at this (re)start
+
+    # --------------------------------------------------------------- reconcile
+
+    async def reconcile(self, key: Key) -> None:
+        ns, name = key
+        body = one(self.caches.notebooks, key)
+        if body is None or body["metadata"].get("deletionTimestamp"):
+            return
+        meta, spec = body["metadata"], body.get("spec") or {}
+        nb = Notebook(ns, name, meta["uid"], spec)
+        sts = self.caches.statefulsets.get(ns, name)
+        pod = self.caches.pods.get(ns, pod_name(name))
+
+        problem: NotebookProblem | None = None
+        latest: Revision | None = None
+        try:
+            latest = self.latest(ns, spec)
+        except NotebookProblem as err:
+            problem = err
+        chosen: Revision | None = None
+        manifests: list[tuple[Kind, dict[str, Any]]] = []
+        try:
+            chosen = self.choose(ns, spec, sts, latest)
+            if chosen is not None:
+                pod_template = render_pod_template(nb, chosen.name, chosen.spec)
+                replicas = 0 if spec.get("stopped") else 1
+                manifests.append((STATEFULSETS, applied(render_statefulset(nb, pod_template, replicas))))
+                manifests.append((SERVICES, applied(render_service(nb, notebook_port(pod_template)))))
+                route = render_route(nb, self.routing)
+                if route is not None:
+                    kind = VIRTUALSERVICES if route["kind"] == "VirtualService" else HTTPROUTES
+                    manifests.append((kind, applied(route)))
+        except NotebookProblem as err:
+            problem, chosen, manifests = err, None, []
+
+        if chosen is not None and manifests:
+            try:
+                chosen = await self.ensure_revision(nb, chosen)
+                await self.ensure_dependencies(nb, chosen)
+            except NotebookProblem as err:
+                problem, manifests = err, []
+            for kind, manifest in manifests:
+                await self.apply_if_changed(kind, manifest)
+            if manifests:
+                await self.release_old_revisions(nb, chosen.name)
+                sts = self.caches.statefulsets.get(ns, name)
+
+        template = spec.get("templateRef") or {}
+        observed = status_.Observed(
+            generation=int(meta.get("generation") or 0),
+            stopped=bool(spec.get("stopped")),
+            problem=problem,
+            template=f"{template.get('namespace') or ns}/{template.get('name')}",
+            latest_revision=latest.name if latest else None,
+            current_revision=_sts_revision(sts),
+            statefulset=sts,
+            pod=pod,
+            url=url_prefix(ns, name),
+        )
+        await self.write_status(body, status_.compute(observed))
+
+    # ------------------------------------------------------------------ writes
+
+    async def apply_if_changed(self, kind: Kind, manifest: dict[str, Any]) -> None:
+        meta = manifest["metadata"]
+        cache = self._cache_for(kind)
+        current = cache.get(meta["namespace"], meta["name"]) if cache else None
+        wanted = meta["annotations"][APPLIED_ANNOTATION]
+        if (
+            current is not None
+            and _annotations(current).get(APPLIED_ANNOTATION) == wanted
+            and (
+                kind is not STATEFULSETS
+                or (current.get("spec") or {}).get("replicas") == manifest["spec"]["replicas"]
+            )
+        ):
+            return
+        result = await self.call(self.kube.apply, kind, manifest)
+        self.writes += 1
+        if cache is not None:
+            cache.remember(result)
+        log.info("applied %s %s/%s", kind.kind, meta["namespace"], meta["name"])
+
+    def _cache_for(self, kind: Kind) -> Informer | None:
+        return {
+            STATEFULSETS.plural: self.caches.statefulsets,
+            SERVICES.plural: self.caches.services,
+        }.get(kind.plural, self.caches.routes)
+
+    async def ensure_revision(self, nb: Notebook, revision: Revision) -> Revision:
+        """The revision object exists in the notebook's namespace and lists the notebook as an owner."""
+        owner = {"apiVersion": API_VERSION, "kind": "Notebook", "name": nb.name, "uid": nb.uid}
+        stored = self.caches.revisions.get(nb.namespace, revision.name)
+        if stored is None:
+            manifest = {
+                "apiVersion": API_VERSION,
+                "kind": "TemplateRevision",
+                "metadata": {
+                    "name": revision.name,
+                    "namespace": nb.namespace,
+                    "labels": {
+                        MANAGED_BY: MANAGED_BY_VALUE,
+                        TEMPLATE_LABEL: revision.spec["template"]["name"],
+                        REVISION_LABEL: revision.name,
+                    },
+                    "ownerReferences": [owner],
+                },
+                "spec": revision.spec,
+            }
+            try:
+                stored = await self.call(self.kube.create, REVISIONS, manifest)
+                self.writes += 1
+            except KubeError as err:
+                if not err.conflict:
+                    raise
+                stored = await self.call(self.kube.get, REVISIONS, nb.namespace, revision.name)
+            self.caches.revisions.remember(stored)
+        owners = stored["metadata"].get("ownerReferences") or []
+        if not any(o.get("uid") == nb.uid for o in owners):
+            ops = [{"op": "add", "path": "/metadata/ownerReferences/-", "value": owner}]
+            if not owners:
+                ops = [{"op": "add", "path": "/metadata/ownerReferences", "value": [owner]}]
+            stored = await self.call(self.kube.json_patch, REVISIONS, nb.namespace, revision.name, ops)
+            self.writes += 1
+            self.caches.revisions.remember(stored)
+        return Revision(revision.name, revision.spec, stored["metadata"]["uid"])
+
+    async def ensure_dependencies(self, nb: Notebook, revision: Revision) -> None:
+        """Copies of the Template's Secrets and ConfigMaps, owned by the revision."""
+        source_ns = revision.spec["template"]["namespace"]
+        owner = {
+            "apiVersion": API_VERSION,
+            "kind": "TemplateRevision",
+            "name": revision.name,
+            "uid": revision.uid,
+        }
+        for dep in revision.spec.get("dependencies") or []:
+            kind = SECRETS if dep["kind"] == "Secret" else CONFIGMAPS
+            cache = self.caches.secrets if kind is SECRETS else self.caches.configmaps
+            copy = cache.get(nb.namespace, dep["name"])
+            if copy is None:
+                if source_ns == nb.namespace:
+                    continue  # the Template's own namespace already has it
+                existing = await self.call(self.kube.get, kind, nb.namespace, dep["name"])
+                if existing is not None:
+                    raise NotebookProblem(
+                        "DependencyConflict",
+                        f"{dep['kind']} {nb.namespace}/{dep['name']} already exists and was not copied by "
+                        f"jupyter-nbctl; template {source_ns}/{revision.spec['template']['name']} needs that "
+                        "name for its own copy. Rename or remove the existing object.",
+                    )
+                source = await self.call(self.kube.get, kind, source_ns, dep["name"])
+                if source is None:
+                    raise NotebookProblem(
+                        "DependencyNotFound",
+                        f"{dep['kind']} {source_ns}/{dep['name']}, a dependency of template "
+                        f"{source_ns}/{revision.spec['template']['name']}, does not exist.",
+                    )
+                manifest = {
+                    "apiVersion": "v1",
+                    "kind": dep["kind"],
+                    "metadata": {
+                        "name": dep["name"],
+                        "namespace": nb.namespace,
+                        "labels": {MANAGED_BY: MANAGED_BY_VALUE},
+                        "annotations": {COPIED_FROM_ANNOTATION: f"{source_ns}/{dep['name']}"},
+                        "ownerReferences": [owner],
+                    },
+                    **{k: source[k] for k in ("type", "data", "binaryData", "immutable") if k in source},
+                }
+                try:
+                    created = await self.call(self.kube.create, kind, manifest)
+                except KubeError as err:
+                    if err.conflict:
+                        raise NotebookProblem(
+                            "DependencyConflict",
+                            f"{dep['kind']} {nb.namespace}/{dep['name']} was created by someone else "
+                            "meanwhile.",
+                        ) from err
+                    raise
+                self.writes += 1
+                cache.remember(created)
+                continue
+            owners = copy["metadata"].get("ownerReferences") or []
+            if not any(o.get("uid") == revision.uid for o in owners):
+                patched = await self.call(
+                    self.kube.json_patch,
+                    kind,
+                    nb.namespace,
+                    dep["name"],
+                    [{"op": "add", "path": "/metadata/ownerReferences/-", "value": owner}],
+                )
+                self.writes += 1
+                cache.remember(patched)
+
+    async def release_old_revisions(self, nb: Notebook, keep: str) -> None:
+        """Drop the notebook from the owners of revisions it no longer runs (the GC takes unowned ones)."""
+        for revision in self.caches.revisions.items(nb.namespace):
+            meta = revision["metadata"]
+            if meta["name"] == keep:
+                continue
+            owners = meta.get("ownerReferences") or []
+            for index, owner in enumerate(owners):
+                if owner.get("uid") != nb.uid:
+                    continue
+                ops = [
+                    {"op": "test", "path": f"/metadata/ownerReferences/{index}/uid", "value": nb.uid},
+                    {"op": "remove", "path": f"/metadata/ownerReferences/{index}"},
+                ]
+                try:
+                    patched = await self.call(
+                        self.kube.json_patch, REVISIONS, nb.namespace, meta["name"], ops
+                    )
+                    self.caches.revisions.remember(patched)
+                except KubeError as err:
+                    if not err.not_found:
+                        raise  # a moved index fails the test: the retry reads afresh
+                self.writes += 1
+                break
+
+    async def write_status(self, body: dict[str, Any], new: dict[str, Any]) -> None:
+        old = body.get("status") or {}
+        status = status_.with_transitions(new, old, self.clock())
+        if _same_status(status, old):
+            return
+        meta = body["metadata"]
+        patch = {
+            "apiVersion": API_VERSION,
+            "kind": "Notebook",
+            "metadata": {"name": meta["name"], "namespace": meta["namespace"]},
+            "status": status,
+        }
+        await self.call(self.kube.apply, NOTEBOOKS, patch, "status")
+        self.writes += 1
+        for kind, reason, message in status_.news(status, old):
+            await self.post_event(body, kind, reason, message)
+
+    async def post_event(self, body: dict[str, Any], kind: str, reason: str, message: str) -> None:
+        meta = body["metadata"]
+        now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        event = {
+            "apiVersion": "events.k8s.io/v1",
+            "kind": "Event",
+            "metadata": {"generateName": f"{meta['name']}.", "namespace": meta["namespace"]},
+            "eventTime": now,
+            "reportingController": "jackhoman.dev/nbctl-controller",
+            "reportingInstance": "nbctl-controller",
+            "action": "Reconcile",
+            "type": kind,
+            "reason": reason,
+            "note": message[:1024],
+            "regarding": {
+                "apiVersion": API_VERSION,
+                "kind": "Notebook",
+                "name": meta["name"],
+                "namespace": meta["namespace"],
+                "uid": meta["uid"],
+            },
+        }
+        try:
+            await self.call(self.kube.request, "POST", EVENTS.path(meta["namespace"]), None, event)
+            self.writes += 1
+        except KubeError as err:  # an event is a courtesy; the status already says it
+            log.warning("could not post event %s on %s/%s: %s", reason, meta["namespace"], meta["name"], err)
+
+
+def _same_status(new: dict[str, Any], old: dict[str, Any]) -> bool:
+    return {k: v for k, v in new.items() if v not in (None, [], {})} == {
+        k: v for k, v in old.items() if v not in (None, [], {})
+    }
+
+
+def _annotations(obj: dict[str, Any]) -> dict[str, str]:
+    return obj["metadata"].get("annotations") or {}
+
+
+def _sts_revision(sts: dict[str, Any] | None) -> str | None:
+    if sts is None:
+        return None
+    labels = (((sts.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("labels") or {}
+    return labels.get(REVISION_LABEL)
+
+
+def _referenced_poddefaults(template_spec: dict[str, Any]) -> list[str]:
+    names = [ref["name"] for ref in template_spec.get("required") or []]
+    names += [ref["name"] for ref in template_spec.get("configurations") or []]
+    return list(dict.fromkeys(names))

@@ -1,0 +1,259 @@
+"""Rendering a notebook's children from its revision (pure: no client, no clock).
+
+Each function takes the revision's spec and the notebook and returns a whole
+manifest holding only the fields the controller means to own; the applier
+sends it by server-side apply. `applied()` stamps a manifest with the hash of
+its own content, so an unchanged intent is recognised without a request.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from jupyter_nbctl.models import GROUP, VERSION, parse_quantity
+from nbctl_controller.merge import MergeConflict, merge_pod_templates
+from nbctl_controller.names import (
+    APPLIED_ANNOTATION,
+    INTENT_ANNOTATION,
+    MANAGED_BY,
+    MANAGED_BY_VALUE,
+    NOTEBOOK_LABEL,
+    REVISION_LABEL,
+    child_labels,
+    digest,
+    route_name,
+    service_name,
+    statefulset_name,
+    url_prefix,
+)
+from nbctl_controller.problems import NotebookProblem
+from nbctl_controller.revisions import poddefault_source, template_source
+
+DEFAULT_PORT = 8888
+SERVICE_PORT = 80
+
+
+@dataclass(frozen=True)
+class Routing:
+    """How notebooks are reached from outside: no route, Istio, or Gateway API."""
+
+    mode: Literal["none", "istio", "gateway"] = "none"
+    istio_gateway: str = "kubeflow/kubeflow-gateway"
+    host: str = "*"
+    gateway_name: str = "kubeflow-gateway"
+    gateway_namespace: str = "kubeflow"
+    cluster_domain: str = "cluster.local"
+
+
+@dataclass(frozen=True)
+class Notebook:
+    """What rendering needs of a Notebook."""
+
+    namespace: str
+    name: str
+    uid: str
+    spec: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Resources:
+    """The resources a notebook gets, resolved against the Template's bounds."""
+
+    cpu: str
+    memory: str
+    gpu: int
+    gpu_resource: str
+
+
+def _check_bounds(what: str, value: Any, bounds: dict[str, Any]) -> None:
+    amount = parse_quantity(value)
+    if bounds.get("min") is not None and amount < parse_quantity(bounds["min"]):
+        raise NotebookProblem(
+            "ResourcesOutOfBounds", f"{what} {value} is less than the template's minimum {bounds['min']}"
+        )
+    if bounds.get("max") is not None and amount > parse_quantity(bounds["max"]):
+        raise NotebookProblem(
+            "ResourcesOutOfBounds", f"{what} {value} is more than the template's maximum {bounds['max']}"
+        )
+
+
+def resolve_resources(revision: dict[str, Any], spec: dict[str, Any]) -> Resources:
+    """The notebook's cpu, memory and GPUs: its own, else the Template's defaults, within bounds."""
+    bounds = revision.get("resources") or {}
+    asked = spec.get("resources") or {}
+    cpu_bounds = bounds.get("cpu") or {"default": "1"}
+    memory_bounds = bounds.get("memory") or {"default": "2Gi"}
+    gpu_bounds = bounds.get("gpu") or {}
+    cpu = asked.get("cpu", cpu_bounds["default"])
+    memory = asked.get("memory", memory_bounds["default"])
+    _check_bounds("cpu", cpu, cpu_bounds)
+    _check_bounds("memory", memory, memory_bounds)
+    gpu = int(asked.get("gpu", gpu_bounds.get("default", 0)))
+    gpu_min, gpu_max = int(gpu_bounds.get("min", 0)), int(gpu_bounds.get("max", 0))
+    if not gpu_min <= gpu <= gpu_max:
+        raise NotebookProblem(
+            "ResourcesOutOfBounds", f"gpu {gpu} is outside the template's range {gpu_min} to {gpu_max}"
+        )
+    return Resources(str(cpu), str(memory), gpu, gpu_bounds.get("resourceName", "nvidia.com/gpu"))
+
+
+def intent(spec: dict[str, Any]) -> str:
+    """The owner's wishes that restart a running notebook when they change."""
+    return digest(
+        {"resources": spec.get("resources") or {}, "configurations": sorted(spec.get("configurations") or [])}
+    )
+
+
+def render_pod_template(nb: Notebook, revision_name: str, revision: dict[str, Any]) -> dict[str, Any]:
+    """The notebook's pod: Template + required PodDefaults + picked configurations + resources."""
+    source = revision["template"]
+    tns = source["namespace"]
+    offered = {c["name"]: c for c in revision.get("configurations") or []}
+    picked = list(dict.fromkeys(nb.spec.get("configurations") or []))
+    unknown = [name for name in picked if name not in offered]
+    if unknown:
+        raise NotebookProblem(
+            "ConfigurationNotOffered",
+            f"{template_source(tns, source['name'])} does not offer the configuration "
+            + ", ".join(unknown)
+            + (f"; it offers {', '.join(sorted(offered))}" if offered else "; it offers none"),
+        )
+    layers = [(poddefault_source(tns, pd["name"]), pd["template"]) for pd in revision.get("required") or []]
+    layers += [(poddefault_source(tns, name), offered[name]["template"]) for name in picked]
+    try:
+        pod = merge_pod_templates(revision["podTemplate"], template_source(tns, source["name"]), layers)
+    except MergeConflict as err:
+        raise NotebookProblem("PodDefaultConflict", str(err)) from err
+
+    resources = resolve_resources(revision, nb.spec)
+    main = pod["spec"]["containers"][0]
+    limits = dict((main.get("resources") or {}).get("limits") or {})
+    requests = dict((main.get("resources") or {}).get("requests") or {})
+    for key, value in (("cpu", resources.cpu), ("memory", resources.memory)):
+        limits[key] = requests[key] = value
+    if resources.gpu:
+        limits[resources.gpu_resource] = requests[resources.gpu_resource] = str(resources.gpu)
+    main["resources"] = {**(main.get("resources") or {}), "limits": limits, "requests": requests}
+    prefix = url_prefix(nb.namespace, nb.name).rstrip("/")
+    env = [e for e in main.get("env") or [] if e.get("name") != "NB_PREFIX"]
+    main["env"] = [*env, {"name": "NB_PREFIX", "value": prefix}]
+
+    metadata = pod.setdefault("metadata", {})
+    metadata["labels"] = {
+        **(metadata.get("labels") or {}),
+        **child_labels(nb.name),
+        REVISION_LABEL: revision_name,
+    }
+    return pod
+
+
+def notebook_port(pod_template: dict[str, Any]) -> int:
+    """The first port of the notebook's container, or Jupyter's 8888."""
+    ports = pod_template["spec"]["containers"][0].get("ports") or []
+    return int(ports[0]["containerPort"]) if ports else DEFAULT_PORT
+
+
+def owner_reference(nb: Notebook) -> dict[str, Any]:
+    return {
+        "apiVersion": f"{GROUP}/{VERSION}",
+        "kind": "Notebook",
+        "name": nb.name,
+        "uid": nb.uid,
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
+
+
+def _metadata(nb: Notebook, name: str, **annotations: str) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "name": name,
+        "namespace": nb.namespace,
+        "labels": child_labels(nb.name),
+        "ownerReferences": [owner_reference(nb)],
+    }
+    if annotations:
+        meta["annotations"] = annotations
+    return meta
+
+
+def render_statefulset(nb: Notebook, pod_template: dict[str, Any], replicas: int) -> dict[str, Any]:
+    name = statefulset_name(nb.name)
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": _metadata(nb, name, **{INTENT_ANNOTATION: intent(nb.spec)}),
+        "spec": {
+            "replicas": replicas,
+            "serviceName": service_name(nb.name),
+            "selector": {"matchLabels": {MANAGED_BY: MANAGED_BY_VALUE, NOTEBOOK_LABEL: nb.name}},
+            "template": pod_template,
+        },
+    }
+
+
+def render_service(nb: Notebook, port: int) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": _metadata(nb, service_name(nb.name)),
+        "spec": {
+            "type": "ClusterIP",
+            "selector": {MANAGED_BY: MANAGED_BY_VALUE, NOTEBOOK_LABEL: nb.name},
+            "ports": [
+                {"name": f"http-{nb.name}", "port": SERVICE_PORT, "targetPort": port, "protocol": "TCP"}
+            ],
+        },
+    }
+
+
+def render_route(nb: Notebook, routing: Routing) -> dict[str, Any] | None:
+    """The route to the notebook's Service, or None when routing is off."""
+    prefix = url_prefix(nb.namespace, nb.name)
+    host = f"{service_name(nb.name)}.{nb.namespace}.svc.{routing.cluster_domain}"
+    if routing.mode == "istio":
+        return {
+            "apiVersion": "networking.istio.io/v1",
+            "kind": "VirtualService",
+            "metadata": _metadata(nb, route_name(nb.namespace, nb.name)),
+            "spec": {
+                "hosts": [routing.host],
+                "gateways": [routing.istio_gateway],
+                "http": [
+                    {
+                        "match": [{"uri": {"prefix": prefix}}],
+                        "rewrite": {"uri": prefix},
+                        "route": [{"destination": {"host": host, "port": {"number": SERVICE_PORT}}}],
+                    }
+                ],
+            },
+        }
+    if routing.mode == "gateway":
+        spec: dict[str, Any] = {
+            "parentRefs": [{"name": routing.gateway_name, "namespace": routing.gateway_namespace}],
+            "rules": [
+                {
+                    "matches": [{"path": {"type": "PathPrefix", "value": prefix}}],
+                    "backendRefs": [{"name": service_name(nb.name), "port": SERVICE_PORT}],
+                }
+            ],
+        }
+        if routing.host != "*":
+            spec["hostnames"] = [routing.host]
+        return {
+            "apiVersion": "gateway.networking.k8s.io/v1",
+            "kind": "HTTPRoute",
+            "metadata": _metadata(nb, route_name(nb.namespace, nb.name)),
+            "spec": spec,
+        }
+    return None
+
+
+def applied(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The manifest stamped with the hash of its own content."""
+    stamped = copy.deepcopy(manifest)
+    annotations = stamped["metadata"].setdefault("annotations", {})
+    annotations.pop(APPLIED_ANNOTATION, None)
+    annotations[APPLIED_ANNOTATION] = digest(stamped)
+    return stamped

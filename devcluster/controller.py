@@ -1,0 +1,70 @@
+"""Run the controller against a local cluster, as its own ServiceAccount identity."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from devcluster.cluster import REPO, Cluster
+
+RBAC = REPO / "deploy" / "rbac"
+
+
+def install_rbac(cluster: Cluster) -> None:
+    cluster.kubectl("apply", "--server-side", "--field-manager=nbctl-install", "-f", str(RBAC))
+
+
+@dataclass
+class ControllerProcess:
+    """`python -m nbctl_controller` with the controller's kubeconfig; logs to a file."""
+
+    cluster: Cluster
+    args: list[str] = field(default_factory=list)
+    process: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None
+
+    def start(self, timeout: float = 60) -> ControllerProcess:
+        assert self.cluster.workdir is not None
+        self.log_path = self.cluster.workdir / "logs" / f"controller-{time.monotonic_ns()}.log"
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "nbctl_controller",
+                    f"--kubeconfig={self.cluster.kubeconfig('controller')}",
+                    "--health-port=0",
+                    *self.args,
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=REPO,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the controller exited at start:\n{self.logs()[-3000:]}")
+            if "controller started" in self.logs():
+                return self
+            time.sleep(0.1)
+        raise TimeoutError(f"the controller did not start in {timeout}s:\n{self.logs()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def restart(self) -> ControllerProcess:
+        self.stop()
+        return self.start()
+
+    def logs(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path and self.log_path.exists() else ""
