@@ -68,3 +68,15 @@ def controller(cluster: Cluster) -> Iterator[ControllerProcess]:
     process = ControllerProcess(cluster).start()
     yield process
     process.stop()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    """On a failure, show the end of the controller's log: it says what it decided."""
+    report = yield
+    process = getattr(item, "funcargs", {}).get("controller")
+    if report.failed and isinstance(process, ControllerProcess):
+        report.sections.append(
+            ("controller log (last 60 lines)", "\n".join(process.logs().splitlines()[-60:]))
+        )
+    return report

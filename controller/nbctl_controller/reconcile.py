@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -104,6 +105,9 @@ class Reconciler:
         self.routing = routing
         self.clock = clock
         self.writes = 0
+        # The status we last wrote per notebook, with the resourceVersion it made:
+        # until the index catches up, that is the status to compare with.
+        self._written: dict[Key, tuple[int, dict[str, Any]]] = {}
 
     async def call(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.to_thread(fn, *args)
@@ -169,6 +173,7 @@ class Reconciler:
         ns, name = key
         body = one(self.caches.notebooks, key)
         if body is None or body["metadata"].get("deletionTimestamp"):
+            self._written.pop(key, None)
             return
         meta, spec = body["metadata"], body.get("spec") or {}
         nb = Notebook(ns, name, meta["uid"], spec)
@@ -383,18 +388,23 @@ class Reconciler:
                 break
 
     async def write_status(self, body: dict[str, Any], new: dict[str, Any]) -> None:
+        meta = body["metadata"]
+        key = (meta["namespace"], meta["name"])
         old = body.get("status") or {}
+        written = self._written.get(key)
+        if written is not None and written[0] > _version(body):
+            old = written[1]
         status = status_.with_transitions(new, old, self.clock())
         if _same_status(status, old):
             return
-        meta = body["metadata"]
         patch = {
             "apiVersion": API_VERSION,
             "kind": "Notebook",
             "metadata": {"name": meta["name"], "namespace": meta["namespace"]},
             "status": status,
         }
-        await self.call(self.kube.apply, NOTEBOOKS, patch, "status")
+        result = await self.call(self.kube.apply, NOTEBOOKS, patch, "status")
+        self._written[key] = (_version(result), status)
         self.writes += 1
         for kind, reason, message in status_.news(status, old):
             await self.post_event(body, kind, reason, message)
@@ -405,7 +415,7 @@ class Reconciler:
         event = {
             "apiVersion": "events.k8s.io/v1",
             "kind": "Event",
-            "metadata": {"generateName": f"{meta['name']}.", "namespace": meta["namespace"]},
+            "metadata": {"name": f"{meta['name']}.{secrets.token_hex(8)}", "namespace": meta["namespace"]},
             "eventTime": now,
             "reportingController": "jackhoman.dev/nbctl-controller",
             "reportingInstance": "nbctl-controller",
@@ -426,6 +436,13 @@ class Reconciler:
             self.writes += 1
         except KubeError as err:  # an event is a courtesy; the status already says it
             log.warning("could not post event %s on %s/%s: %s", reason, meta["namespace"], meta["name"], err)
+
+
+def _version(obj: dict[str, Any]) -> int:
+    try:
+        return int(obj["metadata"]["resourceVersion"])
+    except (KeyError, ValueError):
+        return 0
 
 
 def _same_status(new: dict[str, Any], old: dict[str, Any]) -> bool:

@@ -156,7 +156,8 @@ def news(new: dict[str, Any], old: dict[str, Any] | None) -> list[tuple[str, str
                 "PodTerminating",
             ):
                 continue
-            told.append(("Warning", condition["reason"], condition["message"]))
+            if ("Warning", condition["reason"], condition["message"]) not in told:
+                told.append(("Warning", condition["reason"], condition["message"]))
         elif condition["type"] == "UpToDate" and condition["reason"] == "UpdateAvailable":
             told.append(("Normal", "UpdateAvailable", condition["message"]))
     return told
