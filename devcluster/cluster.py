@@ -591,3 +591,29 @@ def running(**kwargs: Any) -> Iterator[Cluster]:
     """Build if needed, start a cluster, stop it on the way out."""
     with Cluster(bin_dir=build_binaries(), **kwargs) as cluster:
         yield cluster
+
+
+WRITE_VERBS = frozenset({"POST", "PUT", "PATCH", "APPLY", "DELETE", "DELETECOLLECTION"})
+
+
+def write_requests(metrics: str, resources: set[str] | None = None) -> dict[tuple[str, str, str], int]:
+    """Write requests the API server has served, by (verb, resource, subresource), from /metrics.
+
+    `resources` limits the count to those resources (plural names), for
+    example to leave out the nodes' lease renewals.
+    """
+    counts: dict[tuple[str, str, str], int] = {}
+    for line in metrics.splitlines():
+        if not line.startswith("apiserver_request_total{"):
+            continue
+        labels_text, _, value = line.partition("} ")
+        labels = dict(
+            part.split("=", 1) for part in labels_text[len("apiserver_request_total{") :].split(",") if "=" in part
+        )
+        labels = {k: v.strip('"') for k, v in labels.items()}
+        verb, resource = labels.get("verb", ""), labels.get("resource", "")
+        if verb not in WRITE_VERBS or (resources is not None and resource not in resources):
+            continue
+        key = (verb, resource, labels.get("subresource", ""))
+        counts[key] = counts.get(key, 0) + int(float(value))
+    return counts

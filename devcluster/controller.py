@@ -66,5 +66,22 @@ class ControllerProcess:
         self.stop()
         return self.start()
 
+    def settled(self, at_least: int = 1, timeout: float = 60) -> tuple[int, int]:
+        """Wait for the controller to report itself idle after `at_least` reconciles.
+
+        Returns (reconciles, writes) since its start, from its own log line.
+        """
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in reversed(self.logs().splitlines()):
+                if "settled:" in line:
+                    words = line.split("settled:")[1].split()
+                    reconciles, writes = int(words[0]), int(words[2])
+                    if reconciles >= at_least:
+                        return reconciles, writes
+                    break
+            time.sleep(0.2)
+        raise TimeoutError(f"the controller did not settle after {at_least} reconciles:\n{self.logs()[-2000:]}")
+
     def logs(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path and self.log_path.exists() else ""

@@ -291,6 +291,7 @@ async def _work(queue: WorkQueue, reconciler: Reconciler) -> None:
         key = await queue.get()
         try:
             await reconciler.reconcile(key)
+            reconciler.reconciles += 1
             queue.forget(key)
         except asyncio.CancelledError:
             raise
@@ -305,6 +306,10 @@ async def _work(queue: WorkQueue, reconciler: Reconciler) -> None:
             )
         finally:
             queue.done(key)
+            if not len(queue) and reconciler.reconciles != reconciler.reported:
+                # Tests and operators read this line to know the controller is idle.
+                reconciler.reported = reconciler.reconciles
+                log.info("settled: %d reconciles, %d writes since start", reconciler.reconciles, reconciler.writes)
 
 
 @kopf.on.cleanup()

@@ -105,6 +105,8 @@ class Reconciler:
         self.routing = routing
         self.clock = clock
         self.writes = 0
+        self.reconciles = 0
+        self.reported = 0
         # The status we last wrote per notebook, with the resourceVersion it made:
         # until the index catches up, that is the status to compare with.
         self._written: dict[Key, tuple[int, dict[str, Any]]] = {}
