@@ -17,16 +17,24 @@ tools=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok)
 
 say() { printf '[build-control-plane %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
+command -v go >/dev/null || { say "Go is not installed; install Go >= 1.26"; exit 1; }
+export GOTOOLCHAIN=local GOWORK=off CGO_ENABLED=0 GOFLAGS=-mod=mod
+export GOMODCACHE="$cache/go/mod" GOCACHE="$cache/go/build"
+
+# Istio's CRDs, for the routing tests: no build, only the module's YAML.
+istio="$cache/istio-api-$ISTIO_API_VERSION/customresourcedefinitions.gen.yaml"
+if [[ ! -f "$istio" ]]; then
+  say "fetching Istio's CRDs from istio.io/api $ISTIO_API_VERSION"
+  dir=$(cd /tmp && go mod download -json "istio.io/api@$ISTIO_API_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+  mkdir -p "$(dirname "$istio")"
+  cp "$dir/kubernetes/customresourcedefinitions.gen.yaml" "$istio"
+fi
+
 if [[ -f "$out/.done" ]]; then
   say "cached: $bin"
   echo "$bin"
   exit 0
 fi
-
-command -v go >/dev/null || { say "Go is not installed; install Go >= 1.26"; exit 1; }
-
-export GOTOOLCHAIN=local GOWORK=off CGO_ENABLED=0 GOFLAGS=-mod=mod
-export GOMODCACHE="$cache/go/mod" GOCACHE="$cache/go/build"
 mkdir -p "$bin" "$out/src"
 minor=${K8S_VERSION#v1.}; minor=${minor%%.*}
 ldflags="-s -w"

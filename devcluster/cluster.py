@@ -608,7 +608,9 @@ def write_requests(metrics: str, resources: set[str] | None = None) -> dict[tupl
             continue
         labels_text, _, value = line.partition("} ")
         labels = dict(
-            part.split("=", 1) for part in labels_text[len("apiserver_request_total{") :].split(",") if "=" in part
+            part.split("=", 1)
+            for part in labels_text[len("apiserver_request_total{") :].split(",")
+            if "=" in part
         )
         labels = {k: v.strip('"') for k, v in labels.items()}
         verb, resource = labels.get("verb", ""), labels.get("resource", "")

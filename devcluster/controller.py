@@ -81,7 +81,9 @@ class ControllerProcess:
                         return reconciles, writes
                     break
             time.sleep(0.2)
-        raise TimeoutError(f"the controller did not settle after {at_least} reconciles:\n{self.logs()[-2000:]}")
+        raise TimeoutError(
+            f"the controller did not settle after {at_least} reconciles:\n{self.logs()[-2000:]}"
+        )
 
     def logs(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path and self.log_path.exists() else ""

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
+
+import yaml
 
 from devcluster.cluster import REPO, Cluster
 
@@ -37,3 +41,26 @@ def install_seed_examples(cluster: Cluster, examples: Path = SEED_EXAMPLES) -> N
     ensure_namespace(cluster, "kubeflow")
     cluster.kubectl("apply", "--server-side", "--field-manager=nbctl-install", "-f", "-", input=_PYPI_SECRET)
     cluster.kubectl("apply", "--server-side", "--field-manager=nbctl-install", "-f", str(examples))
+
+
+def istio_crds_file() -> Path:
+    """Istio's CRDs as build.sh copied them from the istio.io/api module."""
+    versions = dict(
+        line.split("=", 1)
+        for line in (REPO / "devcluster" / "versions.env").read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    )
+    cache = Path(os.environ.get("NBCTL_CACHE", Path.home() / ".cache" / "jupyter-nbctl"))
+    return cache / f"istio-api-{versions['ISTIO_API_VERSION']}" / "customresourcedefinitions.gen.yaml"
+
+
+def install_istio_virtualservice_crd(cluster: Cluster) -> None:
+    """Istio's real VirtualService CRD, as Istio ships it."""
+    docs = [d for d in yaml.safe_load_all(istio_crds_file().read_text()) if d]
+    crd = next(d for d in docs if d["metadata"]["name"] == "virtualservices.networking.istio.io")
+    cluster.kubectl(
+        "apply", "--server-side", "--field-manager=nbctl-install", "-f", "-", input=json.dumps(crd)
+    )
+    cluster.kubectl(
+        "wait", "--for=condition=Established", "--timeout=60s", "crd/virtualservices.networking.istio.io"
+    )

@@ -309,7 +309,9 @@ async def _work(queue: WorkQueue, reconciler: Reconciler) -> None:
             if not len(queue) and reconciler.reconciles != reconciler.reported:
                 # Tests and operators read this line to know the controller is idle.
                 reconciler.reported = reconciler.reconciles
-                log.info("settled: %d reconciles, %d writes since start", reconciler.reconciles, reconciler.writes)
+                log.info(
+                    "settled: %d reconciles, %d writes since start", reconciler.reconciles, reconciler.writes
+                )
 
 
 @kopf.on.cleanup()

@@ -93,3 +93,14 @@ def events_for(kube: Kube, namespace: str, name: str) -> list[tuple[str, str]]:
         for e in items
         if (e.get("regarding") or {}).get("name") == name
     ]
+
+
+def wait_for_policy(cluster, probe: dict[str, Any], took_effect) -> None:
+    """The API server loads new admission policies within a second or so; a dry run shows when."""
+    import json
+
+    def mutated() -> bool:
+        out = cluster.kubectl("create", "--dry-run=server", "-o", "json", "-f", "-", input=json.dumps(probe))
+        return bool(took_effect(json.loads(out.stdout)))
+
+    eventually(mutated, what="the admission policy to take effect")

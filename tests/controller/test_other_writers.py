@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 
+from nbctl_controller.names import APPLIED_ANNOTATION
+
 from devcluster.clients import Kube
 from devcluster.controller import ControllerProcess
-from nbctl_controller.names import APPLIED_ANNOTATION
-from tests.controller.helpers import create, notebook, patch_notebook, running_pod, template
+from tests.controller.helpers import create, notebook, patch_notebook, running_pod, template, wait_for_policy
 from tests.eventually import eventually
 
 
@@ -31,14 +32,20 @@ def _inject_env_policy(namespace: str) -> list[dict]:
             "spec": {
                 "matchConstraints": {
                     "resourceRules": [
-                        {"apiGroups": ["apps"], "apiVersions": ["v1"], "operations": ["CREATE", "UPDATE"],
-                         "resources": ["statefulsets"]}
+                        {
+                            "apiGroups": ["apps"],
+                            "apiVersions": ["v1"],
+                            "operations": ["CREATE", "UPDATE"],
+                            "resources": ["statefulsets"],
+                        }
                     ],
                     "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}},
                 },
                 "failurePolicy": "Fail",
                 "reinvocationPolicy": "Never",
-                "mutations": [{"patchType": "ApplyConfiguration", "applyConfiguration": {"expression": expression}}],
+                "mutations": [
+                    {"patchType": "ApplyConfiguration", "applyConfiguration": {"expression": expression}}
+                ],
             },
         },
         {
@@ -62,14 +69,37 @@ def test_labels_annotations_and_injected_env_survive_reconciles_and_restarts(
     for doc in _inject_env_policy(namespace):
         cluster.kubectl("apply", "-f", "-", input=json.dumps(doc))
     try:
+        probe = {
+            "apiVersion": "apps/v1",
+            "kind": "StatefulSet",
+            "metadata": {"name": "probe", "namespace": namespace},
+            "spec": {
+                "serviceName": "probe",
+                "selector": {"matchLabels": {"a": "b"}},
+                "template": {
+                    "metadata": {"labels": {"a": "b"}},
+                    "spec": {"containers": [{"name": "main", "image": "x"}]},
+                },
+            },
+        }
+        wait_for_policy(
+            cluster, probe, lambda sts: sts["spec"]["template"]["spec"]["containers"][0].get("env")
+        )
         create(admin, namespace, template("lab"), notebook("nb", "lab"))
         pod = running_pod(admin, namespace, "nb")
         assert _env(admin, namespace)["INJECTED"] == "by-policy"
 
         # Another client adds its own label and annotation
         cluster.kubectl(
-            "-n", namespace, "patch", "statefulset", "nb", "--type=merge", "--field-manager=someone-else",
-            "-p", json.dumps({"metadata": {"labels": {"team": "data"}, "annotations": {"cost-center": "42"}}}),
+            "-n",
+            namespace,
+            "patch",
+            "statefulset",
+            "nb",
+            "--type=merge",
+            "--field-manager=someone-else",
+            "-p",
+            json.dumps({"metadata": {"labels": {"team": "data"}, "annotations": {"cost-center": "42"}}}),
         )
 
         # When the notebook is reconciled ten times, once with a real re-apply, and the controller restarts
@@ -91,5 +121,9 @@ def test_labels_annotations_and_injected_env_survive_reconciles_and_restarts(
         assert _env(admin, namespace)["INJECTED"] == "by-policy"
         assert running_pod(admin, namespace, "nb").metadata.uid == pod.metadata.uid
     finally:
-        cluster.kubectl("delete", "mutatingadmissionpolicybinding,mutatingadmissionpolicy", f"inject-{namespace}",
-                        check=False)
+        cluster.kubectl(
+            "delete",
+            "mutatingadmissionpolicybinding,mutatingadmissionpolicy",
+            f"inject-{namespace}",
+            check=False,
+        )

@@ -13,7 +13,16 @@ from jupyter_nbctl.models import GROUP, VERSION
 from tests.controller.helpers import create, notebook, template
 from tests.eventually import eventually
 
-OURS = {"notebooks", "templaterevisions", "statefulsets", "services", "secrets", "configmaps", "events", "pods"}
+OURS = {
+    "notebooks",
+    "templaterevisions",
+    "statefulsets",
+    "services",
+    "secrets",
+    "configmaps",
+    "events",
+    "pods",
+}
 COUNT = 50
 
 
@@ -26,11 +35,19 @@ def test_fifty_running_notebooks_cost_no_writes_after_a_controller_restart(
     admin: Kube, controller: ControllerProcess, namespace: str
 ) -> None:
     # Given fifty running notebooks
-    create(admin, namespace, template("lab", resources={"cpu": {"default": "100m"}, "memory": {"default": "128Mi"}}))
+    create(
+        admin,
+        namespace,
+        template("lab", resources={"cpu": {"default": "100m"}, "memory": {"default": "128Mi"}}),
+    )
     for index in range(COUNT):
         create(admin, namespace, notebook(f"nb-{index}", "lab"))
-    eventually(lambda: _all_running(admin, namespace), lambda ready: len(ready) == COUNT, timeout=180,
-               what=f"{COUNT} notebooks to run")
+    eventually(
+        lambda: _all_running(admin, namespace),
+        lambda ready: len(ready) == COUNT,
+        timeout=180,
+        what=f"{COUNT} notebooks to run",
+    )
     pods = {p.metadata.name: p.metadata.uid for p in admin.core.list_namespaced_pod(namespace).items}
 
     # When the controller restarts and settles
@@ -41,7 +58,11 @@ def test_fifty_running_notebooks_cost_no_writes_after_a_controller_restart(
     after = write_requests(controller.cluster.metrics(), OURS)
 
     # Then it wrote nothing at all
-    grew = {key: after.get(key, 0) - before.get(key, 0) for key in after if after.get(key, 0) != before.get(key, 0)}
+    grew = {
+        key: after.get(key, 0) - before.get(key, 0)
+        for key in after
+        if after.get(key, 0) != before.get(key, 0)
+    }
     assert grew == {}, f"writes after the restart: {grew}"
     assert writes == 0
     assert reconciles >= COUNT
