@@ -8,6 +8,7 @@ python -m devcluster demo    # the same plus the seed's examples, with direction
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import signal
 import sys
@@ -15,6 +16,7 @@ import time
 from typing import NoReturn
 
 from devcluster.cluster import Cluster, build_binaries
+from devcluster.controller import ControllerProcess, install_rbac
 from devcluster.install import install_crds, install_seed_examples
 
 
@@ -40,11 +42,18 @@ def main(argv: list[str] | None = None) -> int:
 
     _exit_on_term()
     try:
-        with Cluster(bin_dir=bin_dir) as cluster:
+        with contextlib.ExitStack() as stack:
+            cluster = stack.enter_context(Cluster(bin_dir=bin_dir))
             install_crds(cluster)
+            controller = None
             if args.command == "demo":
+                install_rbac(cluster)
+                controller = ControllerProcess(cluster).start()
+                stack.callback(controller.stop)
                 install_seed_examples(cluster)
             info = cluster.info()
+            if controller is not None:
+                info["controller_log"] = str(controller.log_path)
             print(json.dumps({"event": "ready", **info}), flush=True)
             admin = info["kubeconfigs"]["admin"]
             print(
@@ -52,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"  export KUBECONFIG={admin}\n"
                 f"  {info['kubectl']} get notebooks,templates,poddefaults -A\n"
                 f"As alice: {info['kubectl']} --kubeconfig={info['kubeconfigs']['alice']} auth whoami\n"
-                "Ctrl-C stops it and removes everything it made.",
+                + (f"The controller's log: {info['controller_log']}\n" if controller else "")
+                + "Ctrl-C stops it and removes everything it made.",
                 file=sys.stderr,
                 flush=True,
             )

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devcluster.cluster import REPO, Cluster
+from devcluster.cluster import REPO, Cluster, _die_with_parent
 
 RBAC = REPO / "deploy" / "rbac"
 
@@ -43,6 +43,7 @@ class ControllerProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 cwd=REPO,
+                preexec_fn=_die_with_parent,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
