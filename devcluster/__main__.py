@@ -16,8 +16,8 @@ import time
 from typing import NoReturn
 
 from devcluster.cluster import Cluster, build_binaries
-from devcluster.controller import ControllerProcess, install_rbac
-from devcluster.install import install_crds, install_seed_examples
+from devcluster.controller import ControllerProcess
+from devcluster.install import install_crds, install_policies, install_rbac, install_seed_examples
 
 
 def _exit_on_term() -> None:
@@ -45,9 +45,10 @@ def main(argv: list[str] | None = None) -> int:
         with contextlib.ExitStack() as stack:
             cluster = stack.enter_context(Cluster(bin_dir=bin_dir))
             install_crds(cluster)
+            install_rbac(cluster)
+            install_policies(cluster)
             controller = None
             if args.command == "demo":
-                install_rbac(cluster)
                 controller = ControllerProcess(cluster).start()
                 stack.callback(controller.stop)
                 install_seed_examples(cluster)

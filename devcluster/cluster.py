@@ -238,6 +238,18 @@ class Cluster:
             timeout=120,
         )
 
+    @property
+    def audit_log(self) -> Path:
+        """JSON lines: one per write request the controller's identity made."""
+        assert self.workdir is not None, "the cluster is not started"
+        return self.workdir / "audit.log"
+
+    def controller_writes(self) -> list[dict[str, Any]]:
+        """The controller's write requests so far, from the audit log."""
+        if not self.audit_log.exists():
+            return []
+        return [json.loads(line) for line in self.audit_log.read_text().splitlines() if line.strip()]
+
     def metrics(self) -> str:
         """The API server's /metrics text, read as admin."""
         return self._get(f"{self.server}/metrics", token=USERS["admin"].token)
@@ -293,6 +305,25 @@ class Cluster:
                 _kubeconfig(self.server, self._pki.ca_cert, short, user.token)
             )
         (self.workdir / "cluster.json").write_text(json.dumps(self.info(), indent=2))
+        # The audit log records every write the controller makes, and nothing else:
+        # the tests count them (apiserver_request_total has no user label).
+        (self.workdir / "audit-policy.yaml").write_text(
+            json.dumps(
+                {
+                    "apiVersion": "audit.k8s.io/v1",
+                    "kind": "Policy",
+                    "omitStages": ["RequestReceived"],
+                    "rules": [
+                        {
+                            "level": "Metadata",
+                            "users": [CONTROLLER_USER],
+                            "verbs": ["create", "update", "patch", "delete", "deletecollection"],
+                        },
+                        {"level": "None"},
+                    ],
+                }
+            )
+        )
 
     def _component(self, name: str, args: list[str]) -> _Component:
         assert self.workdir is not None
@@ -350,6 +381,9 @@ class Cluster:
                 # Both admission policy plugins are on by default in 1.36; naming
                 # them makes a missing one fail loudly at start.
                 "--enable-admission-plugins=ValidatingAdmissionPolicy,MutatingAdmissionPolicy",
+                f"--audit-policy-file={self.workdir / 'audit-policy.yaml'}",
+                f"--audit-log-path={self.audit_log}",
+                "--audit-log-mode=blocking",
                 "--profiling=false",
                 "--event-ttl=1h",
                 "--v=1",
@@ -591,31 +625,3 @@ def running(**kwargs: Any) -> Iterator[Cluster]:
     """Build if needed, start a cluster, stop it on the way out."""
     with Cluster(bin_dir=build_binaries(), **kwargs) as cluster:
         yield cluster
-
-
-WRITE_VERBS = frozenset({"POST", "PUT", "PATCH", "APPLY", "DELETE", "DELETECOLLECTION"})
-
-
-def write_requests(metrics: str, resources: set[str] | None = None) -> dict[tuple[str, str, str], int]:
-    """Write requests the API server has served, by (verb, resource, subresource), from /metrics.
-
-    `resources` limits the count to those resources (plural names), for
-    example to leave out the nodes' lease renewals.
-    """
-    counts: dict[tuple[str, str, str], int] = {}
-    for line in metrics.splitlines():
-        if not line.startswith("apiserver_request_total{"):
-            continue
-        labels_text, _, value = line.partition("} ")
-        labels = dict(
-            part.split("=", 1)
-            for part in labels_text[len("apiserver_request_total{") :].split(",")
-            if "=" in part
-        )
-        labels = {k: v.strip('"') for k, v in labels.items()}
-        verb, resource = labels.get("verb", ""), labels.get("resource", "")
-        if verb not in WRITE_VERBS or (resources is not None and resource not in resources):
-            continue
-        key = (verb, resource, labels.get("subresource", ""))
-        counts[key] = counts.get(key, 0) + int(float(value))
-    return counts

@@ -10,12 +10,6 @@ from pathlib import Path
 
 from devcluster.cluster import REPO, Cluster, _die_with_parent
 
-RBAC = REPO / "deploy" / "rbac"
-
-
-def install_rbac(cluster: Cluster) -> None:
-    cluster.kubectl("apply", "--server-side", "--field-manager=nbctl-install", "-f", str(RBAC))
-
 
 @dataclass
 class ControllerProcess:

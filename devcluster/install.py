@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import yaml
@@ -64,3 +65,36 @@ def install_istio_virtualservice_crd(cluster: Cluster) -> None:
     cluster.kubectl(
         "wait", "--for=condition=Established", "--timeout=60s", "crd/virtualservices.networking.istio.io"
     )
+
+
+POLICIES = REPO / "deploy" / "policies"
+RBAC = REPO / "deploy" / "rbac"
+
+
+def install_rbac(cluster: Cluster) -> None:
+    """The controller's identity and role, and the roles for people."""
+    cluster.kubectl("apply", "--server-side", "--field-manager=nbctl-install", "-f", str(RBAC))
+
+
+def install_policies(cluster: Cluster) -> None:
+    """The admission policies, and a wait until the API server enforces them."""
+    cluster.kubectl("apply", "--server-side", "--field-manager=nbctl-install", "-f", str(POLICIES))
+    probe = {
+        "apiVersion": "jackhoman.dev/v1beta1",
+        "kind": "Notebook",
+        "metadata": {"name": "policy-probe", "namespace": "default"},
+        "spec": {"templateRef": {"name": "none"}},
+    }
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        # A fresh CRD may answer 429 "storage is (re)initializing" for a moment.
+        out = cluster.kubectl(
+            "create", "--dry-run=server", "-o", "json", "-f", "-", input=json.dumps(probe), check=False
+        )
+        if out.returncode == 0 and json.loads(out.stdout)["spec"].get("owner") == "admin":
+            # The validating policies were created before the mutating one, and
+            # the API server loads them together; give it a moment all the same.
+            time.sleep(1)
+            return
+        time.sleep(0.2)
+    raise TimeoutError("the admission policies did not take effect within 30s")

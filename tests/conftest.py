@@ -15,15 +15,17 @@ import pytest
 
 from devcluster.clients import Kube
 from devcluster.cluster import Cluster, build_binaries
-from devcluster.controller import ControllerProcess, install_rbac
-from devcluster.install import ensure_namespace, install_crds
+from devcluster.controller import ControllerProcess
+from devcluster.install import ensure_namespace, install_crds, install_policies, install_rbac
 
 
 @pytest.fixture(scope="session")
 def cluster() -> Iterator[Cluster]:
-    """A running control plane with jupyter-nbctl's CRDs."""
+    """A running control plane with jupyter-nbctl's CRDs, roles and admission policies."""
     with Cluster(bin_dir=build_binaries()) as running:
         install_crds(running)
+        install_rbac(running)
+        install_policies(running)
         yield running
 
 
@@ -64,7 +66,6 @@ def bob(cluster: Cluster) -> Iterator[Kube]:
 @pytest.fixture(scope="session")
 def controller(cluster: Cluster) -> Iterator[ControllerProcess]:
     """The controller, running as its ServiceAccount with the shipped RBAC only."""
-    install_rbac(cluster)
     process = ControllerProcess(cluster).start()
     yield process
     process.stop()

@@ -25,6 +25,8 @@ from nbctl_controller.kube import (
     HTTPROUTES,
     PODS,
     REVISIONS,
+    ROLEBINDINGS,
+    ROLES,
     SECRETS,
     SERVICES,
     STATEFULSETS,
@@ -260,6 +262,8 @@ async def start(
         "revisions": Informer(kube, REVISIONS, by_owner, _slim_revision),
         "secrets": Informer(kube, SECRETS, by_revision_owner, _slim_meta),
         "configmaps": Informer(kube, CONFIGMAPS, by_revision_owner, _slim_meta),
+        "roles": Informer(kube, ROLES, by_label, _slim_meta),
+        "rolebindings": Informer(kube, ROLEBINDINGS, by_label, _slim_meta),
     }
     revisions = informers["revisions"]
     if ours.routing.mode != "none":

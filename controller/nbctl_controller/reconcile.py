@@ -27,6 +27,8 @@ from nbctl_controller.kube import (
     HTTPROUTES,
     NOTEBOOKS,
     REVISIONS,
+    ROLEBINDINGS,
+    ROLES,
     SECRETS,
     SERVICES,
     STATEFULSETS,
@@ -53,6 +55,7 @@ from nbctl_controller.render import (
     applied,
     intent,
     notebook_port,
+    render_owner_access,
     render_pod_template,
     render_route,
     render_service,
@@ -84,6 +87,8 @@ class Caches:
     revisions: Informer
     secrets: Informer
     configmaps: Informer
+    roles: Informer
+    rolebindings: Informer
     routes: Informer | None = None
 
 
@@ -197,6 +202,10 @@ class Reconciler:
                 replicas = 0 if spec.get("stopped") else 1
                 manifests.append((STATEFULSETS, applied(render_statefulset(nb, pod_template, replicas))))
                 manifests.append((SERVICES, applied(render_service(nb, notebook_port(pod_template)))))
+                if spec.get("owner"):
+                    for access in render_owner_access(nb, spec["owner"]):
+                        kind = ROLES if access["kind"] == "Role" else ROLEBINDINGS
+                        manifests.append((kind, applied(access)))
                 route = render_route(nb, self.routing)
                 if route is not None:
                     kind = VIRTUALSERVICES if route["kind"] == "VirtualService" else HTTPROUTES
@@ -256,6 +265,8 @@ class Reconciler:
         return {
             STATEFULSETS.plural: self.caches.statefulsets,
             SERVICES.plural: self.caches.services,
+            ROLES.plural: self.caches.roles,
+            ROLEBINDINGS.plural: self.caches.rolebindings,
         }.get(kind.plural, self.caches.routes)
 
     async def ensure_revision(self, nb: Notebook, revision: Revision) -> Revision:

@@ -23,6 +23,8 @@ from nbctl_controller.names import (
     REVISION_LABEL,
     child_labels,
     digest,
+    pod_name,
+    role_name,
     route_name,
     service_name,
     statefulset_name,
@@ -248,6 +250,46 @@ def render_route(nb: Notebook, routing: Routing) -> dict[str, Any] | None:
             "spec": spec,
         }
     return None
+
+
+def render_owner_access(nb: Notebook, owner: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The owner's Role and RoleBinding: their notebook, its pod's logs, exec and port-forward, its proxy."""
+    pod, svc = pod_name(nb.name), service_name(nb.name)
+    port_names = [svc, f"{svc}:{SERVICE_PORT}", f"{svc}:http-{nb.name}", f"http:{svc}:{SERVICE_PORT}"]
+    role = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "Role",
+        "metadata": _metadata(nb, role_name(nb.name)),
+        "rules": [
+            {
+                "apiGroups": [GROUP],
+                "resources": ["notebooks"],
+                "resourceNames": [nb.name],
+                "verbs": ["get", "update", "patch", "delete"],
+            },
+            {"apiGroups": [""], "resources": ["pods", "pods/log"], "resourceNames": [pod], "verbs": ["get"]},
+            {
+                "apiGroups": [""],
+                "resources": ["pods/exec", "pods/attach", "pods/portforward"],
+                "resourceNames": [pod],
+                "verbs": ["get", "create"],
+            },
+            {
+                "apiGroups": [""],
+                "resources": ["services/proxy"],
+                "resourceNames": port_names,
+                "verbs": ["get", "create"],
+            },
+        ],
+    }
+    binding = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": _metadata(nb, role_name(nb.name)),
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": role_name(nb.name)},
+        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": owner}],
+    }
+    return role, binding
 
 
 def applied(manifest: dict[str, Any]) -> dict[str, Any]:

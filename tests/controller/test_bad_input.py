@@ -63,22 +63,8 @@ def _nothing_made(kube: Kube, namespace: str, name: str) -> None:
             "ConfigurationNotOffered",
             ["does not offer the configuration spark"],
         ),
-        (
-            lambda ns: [
-                template("lab", namespaceSelector={"matchLabels": {"team": "a"}}),
-                notebook("nb", "lab"),
-            ],
-            "TemplateNotAllowed",
-            ["Template {ns}/lab may not be used in namespace {ns}"],
-        ),
     ],
-    ids=[
-        "missing-template",
-        "missing-required-poddefault",
-        "poddefault-conflict",
-        "unoffered-configuration",
-        "namespace-not-allowed",
-    ],
+    ids=["missing-template", "missing-required-poddefault", "poddefault-conflict", "unoffered-configuration"],
 )
 def test_bad_input_is_named_in_a_condition_and_an_event_and_nothing_is_made(
     admin: Kube, controller: ControllerProcess, namespace: str, setup, reason: str, words: list[str]
@@ -136,3 +122,25 @@ def test_a_dependency_whose_name_is_taken_is_a_conflict_and_the_owner_keeps_it(
     assert kept.metadata.owner_references is None
     assert kept.data == {"k": "bWluZQ=="}
     controller.cluster.kubectl("delete", "namespace", source_ns, "--wait=false")
+
+
+def test_a_namespace_that_loses_a_template_keeps_its_notebook_and_is_told(
+    admin: Kube, controller: ControllerProcess, namespace: str
+) -> None:
+    # Given a running notebook of a template that selects its namespace by label
+    controller.cluster.kubectl("label", "namespace", namespace, "team=a")
+    selective = template("lab", namespaceSelector={"matchLabels": {"team": "a"}})
+    create(admin, namespace, selective, notebook("nb", "lab"))
+    pod = running_pod(admin, namespace, "nb")
+
+    # When the namespace no longer matches
+    controller.cluster.kubectl("label", "namespace", namespace, "team=b", "--overwrite")
+
+    # Then the notebook is told, and keeps running until it stops
+    status = _refused(admin, namespace, "nb")
+    assert condition(status, "TemplateResolved")["reason"] == "TemplateNotAllowed"
+    assert (
+        f"Template {namespace}/lab may not be used in namespace {namespace}"
+        in condition(status, "TemplateResolved")["message"]
+    )
+    assert running_pod(admin, namespace, "nb").metadata.uid == pod.metadata.uid
