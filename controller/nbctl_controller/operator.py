@@ -32,6 +32,7 @@ from nbctl_controller.kube import (
     STATEFULSETS,
     VIRTUALSERVICES,
     Kube,
+    KubeError,
 )
 from nbctl_controller.names import NOTEBOOK_LABEL
 from nbctl_controller.queue import WorkQueue
@@ -299,6 +300,13 @@ async def _work(queue: WorkQueue, reconciler: Reconciler) -> None:
             queue.forget(key)
         except asyncio.CancelledError:
             raise
+        except KubeError as err:
+            if err.status == 403 and "being terminated" in err.message:
+                # The namespace is going away, and the notebook with it: nothing to do.
+                log.debug("notebook %s/%s: its namespace is terminating", *key)
+                continue
+            delay = queue.retry(key)
+            log.warning("reconcile of notebook %s/%s failed, again in %.1fs: %s", *key, delay, err)
         except Exception as err:
             delay = queue.retry(key)
             log.warning(
