@@ -79,6 +79,9 @@ USERS: dict[str, User] = {
     "controller": User(
         CONTROLLER_USER, "20", ("system:serviceaccounts", "system:serviceaccounts:nbctl-system")
     ),
+    # A Jupyter server's own credential in a hub deployment: it may only
+    # impersonate alice (deploy/hub/impersonate-one-user.yaml).
+    "alice-server": User("alice-server", "30"),
     "kube-controller-manager": User("system:kube-controller-manager", "2"),
     "kube-scheduler": User("system:kube-scheduler", "3"),
     # kwok is the kubelet of every fake node; it needs nodes, pods and leases.

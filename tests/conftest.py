@@ -18,6 +18,8 @@ from devcluster.cluster import Cluster, build_binaries
 from devcluster.controller import ControllerProcess
 from devcluster.install import ensure_namespace, install_crds, install_policies, install_rbac
 
+pytest_plugins = ("pytest_jupyter.jupyter_server",)
+
 
 @pytest.fixture(scope="session")
 def cluster() -> Iterator[Cluster]:

@@ -12,7 +12,9 @@ import copy
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from jupyter_nbctl.models import GROUP, VERSION, parse_quantity
+from jupyter_nbctl.models import GROUP, VERSION
+from jupyter_nbctl.models.bounds import OutOfBounds, Resources
+from jupyter_nbctl.models.bounds import resolve_resources as _resolve
 from nbctl_controller.merge import MergeConflict, merge_pod_templates
 from nbctl_controller.names import (
     APPLIED_ANNOTATION,
@@ -59,46 +61,12 @@ class Notebook:
     spec: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class Resources:
-    """The resources a notebook gets, resolved against the Template's bounds."""
-
-    cpu: str
-    memory: str
-    gpu: int
-    gpu_resource: str
-
-
-def _check_bounds(what: str, value: Any, bounds: dict[str, Any]) -> None:
-    amount = parse_quantity(value)
-    if bounds.get("min") is not None and amount < parse_quantity(bounds["min"]):
-        raise NotebookProblem(
-            "ResourcesOutOfBounds", f"{what} {value} is less than the template's minimum {bounds['min']}"
-        )
-    if bounds.get("max") is not None and amount > parse_quantity(bounds["max"]):
-        raise NotebookProblem(
-            "ResourcesOutOfBounds", f"{what} {value} is more than the template's maximum {bounds['max']}"
-        )
-
-
 def resolve_resources(revision: dict[str, Any], spec: dict[str, Any]) -> Resources:
-    """The notebook's cpu, memory and GPUs: its own, else the Template's defaults, within bounds."""
-    bounds = revision.get("resources") or {}
-    asked = spec.get("resources") or {}
-    cpu_bounds = bounds.get("cpu") or {"default": "1"}
-    memory_bounds = bounds.get("memory") or {"default": "2Gi"}
-    gpu_bounds = bounds.get("gpu") or {}
-    cpu = asked.get("cpu", cpu_bounds["default"])
-    memory = asked.get("memory", memory_bounds["default"])
-    _check_bounds("cpu", cpu, cpu_bounds)
-    _check_bounds("memory", memory, memory_bounds)
-    gpu = int(asked.get("gpu", gpu_bounds.get("default", 0)))
-    gpu_min, gpu_max = int(gpu_bounds.get("min", 0)), int(gpu_bounds.get("max", 0))
-    if not gpu_min <= gpu <= gpu_max:
-        raise NotebookProblem(
-            "ResourcesOutOfBounds", f"gpu {gpu} is outside the template's range {gpu_min} to {gpu_max}"
-        )
-    return Resources(str(cpu), str(memory), gpu, gpu_bounds.get("resourceName", "nvidia.com/gpu"))
+    """The notebook's resources within its revision's bounds, or a NotebookProblem."""
+    try:
+        return _resolve(revision.get("resources") or {}, spec.get("resources") or {})
+    except OutOfBounds as err:
+        raise NotebookProblem("ResourcesOutOfBounds", str(err)) from err
 
 
 def intent(spec: dict[str, Any]) -> str:

@@ -1,0 +1,50 @@
+"""Resources against a Template's bounds: one rule, for the controller and the extension."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from jupyter_nbctl.models.quantity import parse_quantity
+
+
+class OutOfBounds(ValueError):
+    """A resource outside the Template's bounds; the message names it and the bound."""
+
+
+@dataclass(frozen=True)
+class Resources:
+    """The resources a notebook gets, resolved against the Template's bounds."""
+
+    cpu: str
+    memory: str
+    gpu: int
+    gpu_resource: str
+
+
+def _check(what: str, value: Any, bounds: dict[str, Any]) -> None:
+    amount = parse_quantity(value)
+    if bounds.get("min") is not None and amount < parse_quantity(bounds["min"]):
+        raise OutOfBounds(f"{what} {value} is less than the template's minimum {bounds['min']}")
+    if bounds.get("max") is not None and amount > parse_quantity(bounds["max"]):
+        raise OutOfBounds(f"{what} {value} is more than the template's maximum {bounds['max']}")
+
+
+def resolve_resources(bounds: dict[str, Any], asked: dict[str, Any]) -> Resources:
+    """The notebook's cpu, memory and GPUs: what it asked for, else the defaults, within bounds.
+
+    `bounds` is a Template's `spec.resources` (camelCase dict), `asked` a
+    Notebook's `spec.resources`. Raises OutOfBounds.
+    """
+    cpu_bounds = bounds.get("cpu") or {"default": "1"}
+    memory_bounds = bounds.get("memory") or {"default": "2Gi"}
+    gpu_bounds = bounds.get("gpu") or {}
+    cpu = asked.get("cpu") if asked.get("cpu") is not None else cpu_bounds["default"]
+    memory = asked.get("memory") if asked.get("memory") is not None else memory_bounds["default"]
+    _check("cpu", cpu, cpu_bounds)
+    _check("memory", memory, memory_bounds)
+    gpu = int(asked["gpu"] if asked.get("gpu") is not None else gpu_bounds.get("default", 0))
+    gpu_min, gpu_max = int(gpu_bounds.get("min", 0)), int(gpu_bounds.get("max", 0))
+    if not gpu_min <= gpu <= gpu_max:
+        raise OutOfBounds(f"gpu {gpu} is outside the template's range {gpu_min} to {gpu_max}")
+    return Resources(str(cpu), str(memory), gpu, gpu_bounds.get("resourceName", "nvidia.com/gpu"))

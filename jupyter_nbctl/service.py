@@ -1,0 +1,506 @@
+"""What the REST API does, without tornado: the user's notebooks, as the user.
+
+Every call carries the identity of the credentials the server runs with (its
+kubeconfig, or in-cluster), or impersonates the hub's user where configured.
+The server never reads or writes notebooks as itself. Calls block: the
+handlers run them off the event loop. Kubernetes' refusals become NbctlError
+with a status code and a message a person understands.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import urllib3
+from kubernetes import client, config
+from kubernetes.client import ApiException
+from pydantic import ValidationError
+
+from jupyter_nbctl.api_models import (
+    BoundsView,
+    ConfigurationView,
+    EventList,
+    EventView,
+    GpuView,
+    Identity,
+    LaunchRequest,
+    LaunchResources,
+    LogsView,
+    NotebookList,
+    NotebookView,
+    ResourceBoundsView,
+    ResourcesView,
+    TemplateList,
+    TemplateRefView,
+    TemplateView,
+)
+from jupyter_nbctl.models import GROUP, VERSION, Notebook, Template
+from jupyter_nbctl.models.bounds import OutOfBounds, resolve_resources
+
+IN_CLUSTER_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
+
+
+class NbctlError(Exception):
+    """A request that cannot be done, with the HTTP status to answer and why."""
+
+    def __init__(self, status: int, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    """How the server reaches the cluster, and as whom (see docs/extension.md)."""
+
+    kubeconfig: str | None = None
+    context: str | None = None
+    namespace: str | None = None
+    impersonate_user: str | None = None
+    impersonate_group: str | None = None
+    template_namespaces: tuple[str, ...] = ("kubeflow",)
+    notebook_url_base: str = ""
+    request_timeout: float = 15.0
+    log_lines: int = 200
+
+
+@dataclass
+class _Cached:
+    value: Any
+    until: float
+
+
+@dataclass
+class NotebookService:
+    """The cluster, as one user sees it."""
+
+    settings: ClusterSettings
+    api: client.ApiClient = field(init=False)
+    namespace: str = field(init=False)
+    _identity: _Cached | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        configuration = client.Configuration()
+        context_namespace = None
+        try:
+            if self.settings.kubeconfig or not IN_CLUSTER_NAMESPACE.exists():
+                config.load_kube_config(
+                    config_file=self.settings.kubeconfig,
+                    context=self.settings.context,
+                    client_configuration=configuration,
+                )
+                _, active = config.list_kube_config_contexts(config_file=self.settings.kubeconfig)
+                if self.settings.context:
+                    contexts, _ = config.list_kube_config_contexts(config_file=self.settings.kubeconfig)
+                    active = next(c for c in contexts if c["name"] == self.settings.context)
+                context_namespace = (active.get("context") or {}).get("namespace")
+            else:
+                config.load_incluster_config(client_configuration=configuration)
+        except (config.ConfigException, OSError, StopIteration) as err:
+            raise NbctlError(
+                503, f"No Kubernetes credentials could be loaded: {err}", "NoCredentials"
+            ) from err
+        self.api = client.ApiClient(configuration)
+        if self.settings.impersonate_user:
+            self.api.set_default_header("Impersonate-User", self.settings.impersonate_user)
+            if self.settings.impersonate_group:
+                self.api.set_default_header("Impersonate-Group", self.settings.impersonate_group)
+        in_cluster = IN_CLUSTER_NAMESPACE.read_text().strip() if IN_CLUSTER_NAMESPACE.exists() else None
+        self.namespace = self.settings.namespace or context_namespace or in_cluster or "default"
+
+    # ------------------------------------------------------------- plumbing
+
+    def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("_request_timeout", self.settings.request_timeout)
+        try:
+            return fn(*args, **kwargs)
+        except ApiException as err:
+            raise _refusal(err) from err
+        except (urllib3.exceptions.HTTPError, OSError) as err:
+            raise NbctlError(
+                503,
+                f"The Kubernetes API at {self.api.configuration.host} cannot be reached: {err}",
+                "ClusterUnreachable",
+            ) from err
+
+    @property
+    def _custom(self) -> client.CustomObjectsApi:
+        return client.CustomObjectsApi(self.api)
+
+    @property
+    def _core(self) -> client.CoreV1Api:
+        return client.CoreV1Api(self.api)
+
+    def _get_notebook(self, name: str) -> dict[str, Any]:
+        try:
+            return self._call(
+                self._custom.get_namespaced_custom_object, GROUP, VERSION, self.namespace, "notebooks", name
+            )  # type: ignore[no-any-return]
+        except NbctlError as err:
+            if err.status == 403:
+                # Users may get only their own notebooks by name; a list says whose it is.
+                raise self._not_yours(name, err) from err
+            if err.status == 404:
+                raise NbctlError(
+                    404, f"Notebook {name} does not exist in namespace {self.namespace}.", "NotFound"
+                ) from err
+            raise
+
+    def _not_yours(self, name: str, refusal: NbctlError) -> NbctlError:
+        try:
+            items = self._call(
+                self._custom.list_namespaced_custom_object,
+                GROUP,
+                VERSION,
+                self.namespace,
+                "notebooks",
+                field_selector=f"metadata.name={name}",
+            )["items"]
+        except NbctlError:
+            return refusal
+        if not items:
+            return NbctlError(
+                404, f"Notebook {name} does not exist in namespace {self.namespace}.", "NotFound"
+            )
+        owner = (items[0].get("spec") or {}).get("owner") or "no one"
+        return NbctlError(
+            403,
+            f"Notebook {name} belongs to {owner}: only its owner or an admin may see or change it. "
+            f"({refusal.message})",
+            "Forbidden",
+        )
+
+    def _patch_notebook(self, name: str, patch: dict[str, Any]) -> NotebookView:
+        self._get_notebook(name)  # a clear 404 first
+        body = self._call(
+            self._custom.patch_namespaced_custom_object,
+            GROUP,
+            VERSION,
+            self.namespace,
+            "notebooks",
+            name,
+            patch,
+        )
+        return self._view(body)
+
+    def _template(self, name: str, namespace: str) -> dict[str, Any]:
+        try:
+            return self._call(
+                self._custom.get_namespaced_custom_object, GROUP, VERSION, namespace, "templates", name
+            )  # type: ignore[no-any-return]
+        except NbctlError as err:
+            if err.status == 404:
+                raise NbctlError(
+                    422, f"Template {namespace}/{name} does not exist.", "TemplateNotFound"
+                ) from err
+            raise
+
+    # ------------------------------------------------------------ identity
+
+    def whoami(self) -> Identity:
+        """The user the cluster sees, from a SelfSubjectReview (cached for a minute)."""
+        if self._identity is not None and self._identity.until > time.monotonic():
+            return self._identity.value  # type: ignore[no-any-return]
+        review = self._call(
+            client.AuthenticationV1Api(self.api).create_self_subject_review,
+            {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"},
+        )
+        info = review.status.user_info
+        identity = Identity(username=info.username, groups=list(info.groups or []), namespace=self.namespace)
+        self._identity = _Cached(identity, time.monotonic() + 60)
+        return identity
+
+    # ----------------------------------------------------------- templates
+
+    def templates(self) -> TemplateList:
+        """Templates in the configured namespaces and the user's own that the namespace may use."""
+        labels = self._namespace_labels()
+        items: list[TemplateView] = []
+        for namespace in dict.fromkeys([*self.settings.template_namespaces, self.namespace]):
+            try:
+                found = self._call(
+                    self._custom.list_namespaced_custom_object, GROUP, VERSION, namespace, "templates"
+                )["items"]
+            except NbctlError as err:
+                if err.status in (403, 404):
+                    continue  # not readable for this user: not offered
+                raise
+            for body in found:
+                try:
+                    template = Template.model_validate(body)
+                except ValidationError:
+                    continue
+                selector = template.spec.namespace_selector
+                if selector is not None and labels is not None and not selector.matches(labels):
+                    continue
+                items.append(_template_view(template))
+        return TemplateList(items=sorted(items, key=lambda t: t.display_name.lower()))
+
+    def _namespace_labels(self) -> dict[str, str] | None:
+        """The user's namespace's labels, or None when the user may not read them."""
+        try:
+            return self._call(self._core.read_namespace, self.namespace).metadata.labels or {}
+        except NbctlError:
+            return None
+
+    # ----------------------------------------------------------- notebooks
+
+    def notebooks(self) -> NotebookList:
+        """The user's notebooks, from one list call."""
+        me = self.whoami().username
+        body = self._call(
+            self._custom.list_namespaced_custom_object, GROUP, VERSION, self.namespace, "notebooks"
+        )
+        views = [self._view(item, me) for item in body["items"]]
+        mine = [v for v in views if v.owner == me]
+        return NotebookList(items=sorted(mine, key=lambda v: v.created or "", reverse=True))
+
+    def notebook(self, name: str) -> NotebookView:
+        return self._view(self._get_notebook(name))
+
+    def launch(self, request: LaunchRequest) -> NotebookView:
+        """Create a notebook after checking it against its template; nothing is made on a refusal."""
+        template_ns = request.template.namespace or self.namespace
+        template = Template.model_validate(self._template(request.template.name, template_ns))
+        offered = {c.name for c in template.spec.configurations}
+        unknown = [c for c in request.configurations if c not in offered]
+        if unknown:
+            raise NbctlError(
+                422,
+                f"Template {template_ns}/{template.metadata.name} does not offer the configuration "
+                + ", ".join(unknown)
+                + (f"; it offers {', '.join(sorted(offered))}." if offered else "; it offers none."),
+                "ConfigurationNotOffered",
+            )
+        self._check_bounds(template, request.resources)
+        notebook = {
+            "apiVersion": f"{GROUP}/{VERSION}",
+            "kind": "Notebook",
+            "metadata": {"name": request.name, "namespace": self.namespace},
+            "spec": {
+                "templateRef": {"name": request.template.name, "namespace": template_ns},
+                "resources": request.resources.to_dict(),
+                "configurations": request.configurations,
+                "updatePolicy": request.update_policy,
+            },
+        }
+        try:
+            body = self._call(
+                self._custom.create_namespaced_custom_object,
+                GROUP,
+                VERSION,
+                self.namespace,
+                "notebooks",
+                notebook,
+            )
+        except NbctlError as err:
+            if err.status == 409:
+                raise NbctlError(
+                    409,
+                    f"A notebook named {request.name} already exists in namespace "
+                    f"{self.namespace}; pick another name.",
+                    "AlreadyExists",
+                ) from err
+            raise
+        return self._view(body)
+
+    def _check_bounds(self, template: Template, resources: LaunchResources) -> None:
+        try:
+            resolve_resources(template.spec.resources.to_dict(), resources.to_dict())
+        except OutOfBounds as err:
+            raise NbctlError(422, str(err)[0].upper() + str(err)[1:] + ".", "ResourcesOutOfBounds") from err
+
+    def stop(self, name: str) -> NotebookView:
+        return self._patch_notebook(name, {"spec": {"stopped": True}})
+
+    def start(self, name: str) -> NotebookView:
+        return self._patch_notebook(name, {"spec": {"stopped": False}})
+
+    def resize(self, name: str, resources: LaunchResources) -> NotebookView:
+        body = self._get_notebook(name)
+        ref = body["spec"]["templateRef"]
+        template = Template.model_validate(
+            self._template(ref["name"], ref.get("namespace") or self.namespace)
+        )
+        self._check_bounds(template, resources)
+        # A merge patch sets exactly the three values, clearing the ones left out.
+        wanted = {k: resources.to_dict().get(k) for k in ("cpu", "memory", "gpu")}
+        return self._patch_notebook(name, {"spec": {"resources": wanted}})
+
+    def update(self, name: str) -> NotebookView:
+        """Move the notebook to its template's newest revision (it restarts if running)."""
+        body = self._get_notebook(name)
+        latest = (body.get("status") or {}).get("latestRevision")
+        if not latest:
+            raise NbctlError(409, f"Notebook {name} has no newer revision to update to yet.", "NoRevision")
+        return self._patch_notebook(name, {"spec": {"revision": latest}})
+
+    def delete(self, name: str) -> None:
+        self._get_notebook(name)
+        self._call(
+            self._custom.delete_namespaced_custom_object,
+            GROUP,
+            VERSION,
+            self.namespace,
+            "notebooks",
+            name,
+            propagation_policy="Background",
+        )
+
+    # -------------------------------------------------------- events, logs
+
+    def events(self, name: str) -> EventList:
+        """Events of the notebook and of its pod, newest first."""
+        self._get_notebook(name)
+        items: list[EventView] = []
+        for kind, obj in (("Notebook", name), ("Pod", f"{name}-0")):
+            # Raw JSON: the client's Event model refuses events without an eventTime.
+            response = self._call(
+                self._core.list_namespaced_event,
+                self.namespace,
+                field_selector=f"involvedObject.name={obj},involvedObject.kind={kind}",
+                _preload_content=False,
+            )
+            for event in json.loads(response.data)["items"]:
+                items.append(
+                    EventView(
+                        type=event.get("type") or "Normal",
+                        reason=event.get("reason") or "",
+                        message=event.get("message") or "",
+                        object=f"{kind}/{obj}",
+                        count=event.get("count") or 1,
+                        last_seen=event.get("lastTimestamp")
+                        or event.get("eventTime")
+                        or event["metadata"].get("creationTimestamp"),
+                    )
+                )
+        return EventList(items=sorted(items, key=lambda e: e.last_seen or "", reverse=True))
+
+    def logs(self, name: str) -> LogsView:
+        """The last lines of the notebook container's log."""
+        body = self._get_notebook(name)
+        pod = f"{name}-0"
+        try:
+            spec = self._call(self._core.read_namespaced_pod, pod, self.namespace).spec
+        except NbctlError as err:
+            if err.status == 404:
+                phase = (body.get("status") or {}).get("phase", "not running")
+                raise NbctlError(
+                    409, f"Notebook {name} has no pod to read logs from (it is {phase}).", "NoPod"
+                ) from err
+            raise
+        container = spec.containers[0].name
+        try:
+            text = self._call(
+                self._core.read_namespaced_pod_log,
+                pod,
+                self.namespace,
+                container=container,
+                tail_lines=self.settings.log_lines,
+            )
+        except NbctlError as err:
+            if err.status in (400, 500, 502, 503):
+                raise NbctlError(
+                    502,
+                    f"The logs of {pod} could not be read from its node: {err.message}",
+                    "LogsUnavailable",
+                ) from err
+            raise
+        return LogsView(container=container, text=text or "")
+
+    # --------------------------------------------------------------- views
+
+    def _view(self, body: dict[str, Any], me: str | None = None) -> NotebookView:
+        nb = Notebook.model_validate(body)
+        status = nb.status
+        ready = next((c for c in status.conditions if c.type == "Ready"), None) if status else None
+        resolved = (
+            next((c for c in status.conditions if c.type == "TemplateResolved"), None) if status else None
+        )
+        problem = resolved if resolved is not None and resolved.status == "False" else None
+        reason_from = problem or (ready if ready is not None and ready.status != "True" else None)
+        url = status.url if status and status.url else None
+        me = me if me is not None else (self._identity.value.username if self._identity else None)
+        return NotebookView(
+            name=nb.metadata.name or "",
+            namespace=nb.metadata.namespace or self.namespace,
+            owner=nb.spec.owner,
+            template=TemplateRefView(
+                name=nb.spec.template_ref.name, namespace=nb.spec.template_ref.namespace or self.namespace
+            ),
+            phase=status.phase if status and status.phase else "Unknown",
+            ready=bool(ready and ready.status == "True"),
+            reason=reason_from.reason if reason_from else "",
+            message=reason_from.message if reason_from else "",
+            url=(self.settings.notebook_url_base.rstrip("/") + url) if url else None,
+            stopped=nb.spec.stopped,
+            resources=ResourcesView(
+                cpu=None if nb.spec.resources.cpu is None else str(nb.spec.resources.cpu),
+                memory=None if nb.spec.resources.memory is None else str(nb.spec.resources.memory),
+                gpu=nb.spec.resources.gpu,
+            ),
+            update_policy=nb.spec.update_policy,
+            configurations=nb.spec.configurations,
+            current_revision=status.current_revision if status else None,
+            latest_revision=status.latest_revision if status else None,
+            update_available=bool(status and status.update_available),
+            conditions=status.conditions if status else [],
+            created=(body.get("metadata") or {}).get("creationTimestamp"),
+            mine=me is None or nb.spec.owner == me,
+        )
+
+
+def _template_view(template: Template) -> TemplateView:
+    spec = template.spec
+    bounds = spec.resources
+    offered = []
+    for configuration in spec.configurations:
+        offered.append(
+            ConfigurationView(
+                name=configuration.name, display_name=configuration.name, default=configuration.default
+            )
+        )
+    return TemplateView(
+        name=template.metadata.name or "",
+        namespace=template.metadata.namespace or "",
+        display_name=spec.display_name or template.metadata.name or "",
+        description=spec.description or "",
+        icon=spec.icon,
+        image=spec.template.spec.containers[0].image,
+        configurations=offered,
+        resources=ResourceBoundsView(
+            cpu=BoundsView(
+                default=str(bounds.cpu.default), min=_opt(bounds.cpu.min), max=_opt(bounds.cpu.max)
+            ),
+            memory=BoundsView(
+                default=str(bounds.memory.default), min=_opt(bounds.memory.min), max=_opt(bounds.memory.max)
+            ),
+            gpu=GpuView(default=bounds.gpu.default, min=bounds.gpu.min, max=bounds.gpu.max),
+        ),
+    )
+
+
+def _opt(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _refusal(err: ApiException) -> NbctlError:
+    """Kubernetes' Status as a message for a person, with the same HTTP status."""
+    try:
+        status = json.loads(err.body or "{}")
+        message = status.get("message") or err.reason or "the request was refused"
+        reason = status.get("reason") or None
+    except (ValueError, TypeError):
+        message, reason = err.reason or "the request was refused", None
+    code = err.status or 500
+    if code == 403:
+        message = f"Kubernetes refused this: {message}"
+    elif code >= 500:
+        code = 502
+        message = f"The Kubernetes API failed: {message}"
+    return NbctlError(code, message, reason)
