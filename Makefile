@@ -8,12 +8,14 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint crds controlplane clean
+.PHONY: help demo test lint crds openapi bench controlplane clean
 
 help:
 	@echo "make demo   - a local cluster with the CRDs and the seed's examples, until Ctrl-C"
 	@echo "make test   - lint and every test, against a real local control plane"
 	@echo "make crds   - regenerate deploy/crds from the models"
+	@echo "make openapi - regenerate docs/openapi.json from the API"
+	@echo "make bench  - the benchmarks; they rewrite docs/benchmarks.md"
 
 $(STAMP): pyproject.toml package.json
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -38,6 +40,12 @@ test: $(STAMP) controlplane lint
 
 crds: $(STAMP)
 	$(PY) -m jupyter_nbctl.models.crds deploy/crds
+
+openapi: $(STAMP)
+	$(PY) -m jupyter_nbctl.openapi docs/openapi.json
+
+bench: $(STAMP) controlplane
+	$(PY) -m bench.list_notebooks
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -95,6 +95,11 @@ class NbctlApp(ExtensionApp):
                 return built[0]
 
         self.settings.update({"nbctl_service": service})
+        self._built = built
+
+    async def stop_extension(self) -> None:
+        for service in getattr(self, "_built", []):
+            service.close()
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(handlers())

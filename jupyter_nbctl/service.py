@@ -38,6 +38,8 @@ from jupyter_nbctl.api_models import (
     TemplateRefView,
     TemplateView,
 )
+from jupyter_nbctl.kube.informer import Informer
+from jupyter_nbctl.kube.rest import NOTEBOOKS, Kube
 from jupyter_nbctl.models import GROUP, VERSION, Notebook, Template
 from jupyter_nbctl.models.bounds import OutOfBounds, resolve_resources
 
@@ -83,6 +85,10 @@ class NotebookService:
     api: client.ApiClient = field(init=False)
     namespace: str = field(init=False)
     _identity: _Cached | None = field(default=None, init=False)
+    _cache: Informer | None = field(default=None, init=False)
+    # Views by notebook, with the resourceVersion they were made from: a list
+    # re-renders only what changed, which keeps the garbage collector quiet.
+    _views: dict[str, tuple[str, NotebookView]] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         configuration = client.Configuration()
@@ -112,6 +118,12 @@ class NotebookService:
                 self.api.set_default_header("Impersonate-Group", self.settings.impersonate_group)
         in_cluster = IN_CLUSTER_NAMESPACE.read_text().strip() if IN_CLUSTER_NAMESPACE.exists() else None
         self.namespace = self.settings.namespace or context_namespace or in_cluster or "default"
+
+    def close(self) -> None:
+        """Stop the notebooks watch and release the connections."""
+        if self._cache is not None:
+            self._cache.stop()
+        self.api.close()
 
     # ------------------------------------------------------------- plumbing
 
@@ -186,6 +198,7 @@ class NotebookService:
             name,
             patch,
         )
+        self._remember(body)
         return self._view(body)
 
     def _template(self, name: str, namespace: str) -> dict[str, Any]:
@@ -250,15 +263,47 @@ class NotebookService:
 
     # ----------------------------------------------------------- notebooks
 
+    def _watched(self) -> list[dict[str, Any]] | None:
+        """The namespace's notebooks from a watch the service keeps, once it has filled."""
+        if self._cache is None:
+            self._cache = Informer(
+                Kube(self.api, "jupyter-nbctl"),
+                NOTEBOOKS,
+                lambda old, new: None,
+                _without_managed_fields,
+                namespace=self.namespace,
+            )
+            self._cache.start()
+            self._cache.synced.wait(self.settings.request_timeout)
+        return self._cache.items(self.namespace) if self._cache.synced.is_set() else None
+
+    def _remember(self, body: dict[str, Any]) -> None:
+        if self._cache is not None:
+            self._cache.remember(body)
+
     def notebooks(self) -> NotebookList:
-        """The user's notebooks, from one list call."""
+        """The user's notebooks: from the service's watch, or one list call until it has filled."""
         me = self.whoami().username
-        body = self._call(
-            self._custom.list_namespaced_custom_object, GROUP, VERSION, self.namespace, "notebooks"
-        )
-        views = [self._view(item, me) for item in body["items"]]
-        mine = [v for v in views if v.owner == me]
-        return NotebookList(items=sorted(mine, key=lambda v: v.created or "", reverse=True))
+        items = self._watched()
+        if items is None:
+            items = self._call(
+                self._custom.list_namespaced_custom_object, GROUP, VERSION, self.namespace, "notebooks"
+            )["items"]
+        views = []
+        for item in items:
+            meta = item.get("metadata") or {}
+            if (item.get("spec") or {}).get("owner") != me:
+                continue
+            version = meta.get("resourceVersion", "")
+            cached = self._views.get(meta.get("name", ""))
+            if cached is None or cached[0] != version:
+                cached = (version, self._view(item, me))
+                self._views[meta.get("name", "")] = cached
+            views.append(cached[1])
+        names = {v.name for v in views}
+        for stale in [n for n in self._views if n not in names]:
+            del self._views[stale]
+        return NotebookList(items=sorted(views, key=lambda v: v.created or "", reverse=True))
 
     def notebook(self, name: str) -> NotebookView:
         return self._view(self._get_notebook(name))
@@ -307,6 +352,7 @@ class NotebookService:
                     "AlreadyExists",
                 ) from err
             raise
+        self._remember(body)
         return self._view(body)
 
     def _check_bounds(self, template: Template, resources: LaunchResources) -> None:
@@ -351,6 +397,8 @@ class NotebookService:
             name,
             propagation_policy="Background",
         )
+        if self._cache is not None:
+            self._cache.forget(self.namespace, name)
 
     # -------------------------------------------------------- events, logs
 
@@ -453,6 +501,11 @@ class NotebookService:
             created=(body.get("metadata") or {}).get("creationTimestamp"),
             mine=me is None or nb.spec.owner == me,
         )
+
+
+def _without_managed_fields(body: dict[str, Any]) -> dict[str, Any]:
+    meta = {k: v for k, v in (body.get("metadata") or {}).items() if k != "managedFields"}
+    return {**body, "metadata": meta}
 
 
 def _template_view(template: Template) -> TemplateView:

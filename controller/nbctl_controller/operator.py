@@ -17,10 +17,8 @@ from typing import Any
 import kopf
 from kubernetes import client, config
 
-from jupyter_nbctl.models import GROUP, VERSION
-from nbctl_controller.config import Settings
-from nbctl_controller.informers import Informer, slim_metadata
-from nbctl_controller.kube import (
+from jupyter_nbctl.kube.informer import Informer, slim_metadata
+from jupyter_nbctl.kube.rest import (
     CONFIGMAPS,
     HTTPROUTES,
     PODS,
@@ -34,7 +32,9 @@ from nbctl_controller.kube import (
     Kube,
     KubeError,
 )
-from nbctl_controller.names import NOTEBOOK_LABEL
+from jupyter_nbctl.models import GROUP, VERSION
+from nbctl_controller.config import Settings
+from nbctl_controller.names import FIELD_MANAGER, NOTEBOOK_LABEL, SELECTOR
 from nbctl_controller.queue import WorkQueue
 from nbctl_controller.reconcile import Caches, Reconciler
 
@@ -227,7 +227,7 @@ async def start(
     loop = asyncio.get_running_loop()
     queue = WorkQueue()
     memo.queue = queue
-    kube = Kube(memo.api)
+    kube = Kube(memo.api, FIELD_MANAGER)
 
     def by_label(old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
         obj = new or old
@@ -257,19 +257,19 @@ async def start(
                 by_owner(None, revision)
 
     informers = {
-        "statefulsets": Informer(kube, STATEFULSETS, by_label, _slim_statefulset),
-        "pods": Informer(kube, PODS, by_label, _slim_pod),
-        "services": Informer(kube, SERVICES, by_label, _slim_meta),
-        "revisions": Informer(kube, REVISIONS, by_owner, _slim_revision),
-        "secrets": Informer(kube, SECRETS, by_revision_owner, _slim_meta),
-        "configmaps": Informer(kube, CONFIGMAPS, by_revision_owner, _slim_meta),
-        "roles": Informer(kube, ROLES, by_label, _slim_meta),
-        "rolebindings": Informer(kube, ROLEBINDINGS, by_label, _slim_meta),
+        "statefulsets": Informer(kube, STATEFULSETS, by_label, _slim_statefulset, SELECTOR),
+        "pods": Informer(kube, PODS, by_label, _slim_pod, SELECTOR),
+        "services": Informer(kube, SERVICES, by_label, _slim_meta, SELECTOR),
+        "revisions": Informer(kube, REVISIONS, by_owner, _slim_revision, SELECTOR),
+        "secrets": Informer(kube, SECRETS, by_revision_owner, _slim_meta, SELECTOR),
+        "configmaps": Informer(kube, CONFIGMAPS, by_revision_owner, _slim_meta, SELECTOR),
+        "roles": Informer(kube, ROLES, by_label, _slim_meta, SELECTOR),
+        "rolebindings": Informer(kube, ROLEBINDINGS, by_label, _slim_meta, SELECTOR),
     }
     revisions = informers["revisions"]
     if ours.routing.mode != "none":
         kind = VIRTUALSERVICES if ours.routing.mode == "istio" else HTTPROUTES
-        informers["routes"] = Informer(kube, kind, by_label, _slim_meta)
+        informers["routes"] = Informer(kube, kind, by_label, _slim_meta, SELECTOR)
     for informer in informers.values():
         informer.start()
     for name, informer in informers.items():

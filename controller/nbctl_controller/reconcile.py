@@ -17,11 +17,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jupyter_nbctl.models import API_VERSION
-from jupyter_nbctl.models.selectors import LabelSelector
-from nbctl_controller import status as status_
-from nbctl_controller.informers import Informer
-from nbctl_controller.kube import (
+from jupyter_nbctl.kube.informer import Informer
+from jupyter_nbctl.kube.rest import (
     CONFIGMAPS,
     EVENTS,
     HTTPROUTES,
@@ -37,6 +34,9 @@ from nbctl_controller.kube import (
     Kube,
     KubeError,
 )
+from jupyter_nbctl.models import API_VERSION
+from jupyter_nbctl.models.selectors import LabelSelector
+from nbctl_controller import status as status_
 from nbctl_controller.names import (
     APPLIED_ANNOTATION,
     COPIED_FROM_ANNOTATION,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -40,16 +40,20 @@ def jp_server_config(cluster: Cluster, namespace: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def as_user(jp_serverapp: Any, cluster: Cluster, namespace: str) -> Callable[..., None]:
+def as_user(jp_serverapp: Any, cluster: Cluster, namespace: str) -> Iterator[Callable[..., None]]:
     """Make the running server act as another identity, as its own kubeconfig would."""
+    made: list[NotebookService] = []
 
     def switch(user: str, **settings: Any) -> None:
         service = NotebookService(
             ClusterSettings(kubeconfig=str(cluster.kubeconfig(user)), namespace=namespace, **settings)
         )
+        made.append(service)
         jp_serverapp.web_app.settings["nbctl_service"] = lambda: service
 
-    return switch
+    yield switch
+    for service in made:
+        service.close()
 
 
 @pytest.fixture

@@ -1,9 +1,10 @@
 """A small REST layer over the official client's connection: dicts in, dicts out.
 
-The controller talks to a handful of kinds whose paths it knows, so it needs
-no discovery, and it never turns responses into the client's generated
-classes (slow, and heavy at thousands of objects). Calls are blocking: the
-reconciler runs them in worker threads.
+The callers talk to a handful of kinds whose paths they know, so no
+discovery is needed, and responses never become the client's generated
+classes (slow, and heavy at thousands of objects). Calls are blocking: run
+them in worker threads. The client's default headers (impersonation) go
+with every request.
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from kubernetes import client
-
-from nbctl_controller.names import FIELD_MANAGER
 
 
 @dataclass(frozen=True)
@@ -104,8 +103,9 @@ class KubeError(Exception):
 class Kube:
     """Blocking calls to the API server through one official ApiClient."""
 
-    def __init__(self, api: client.ApiClient) -> None:
+    def __init__(self, api: client.ApiClient, field_manager: str = "nbctl-controller") -> None:
         self.api = api
+        self.field_manager = field_manager
 
     def request(
         self,
@@ -120,7 +120,7 @@ class Kube:
         url = self.api.configuration.host + path
         if query:
             url += "?" + urlencode({k: v for k, v in query.items() if v is not None})
-        headers = {"Accept": "application/json", "Content-Type": content_type}
+        headers = {**self.api.default_headers, "Accept": "application/json", "Content-Type": content_type}
         self.api.update_params_for_auth(headers, None, ["BearerToken"], path, method, body)
         payload = None if body is None else json.dumps(body)
         response = self.api.rest_client.pool_manager.request(
@@ -166,7 +166,12 @@ class Kube:
                 return items, page["metadata"]["resourceVersion"]
 
     def watch(
-        self, kind: Kind, resource_version: str, label_selector: str | None = None, timeout_seconds: int = 300
+        self,
+        kind: Kind,
+        resource_version: str,
+        label_selector: str | None = None,
+        timeout_seconds: int = 300,
+        namespace: str | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Watch events from a resourceVersion; ends when the server closes the stream."""
         query = {
@@ -176,7 +181,9 @@ class Kube:
             "allowWatchBookmarks": "true",
             "timeoutSeconds": timeout_seconds,
         }
-        response = self.request("GET", kind.path(), query, timeout=(10, timeout_seconds + 30), stream=True)
+        response = self.request(
+            "GET", kind.path(namespace), query, timeout=(10, timeout_seconds + 30), stream=True
+        )
         try:
             buffer = b""
             for chunk in response.stream(64 * 1024, decode_content=True):
@@ -194,7 +201,7 @@ class Kube:
         return self.request(  # type: ignore[no-any-return]
             "PATCH",
             kind.path(meta.get("namespace"), meta["name"], subresource),
-            {"fieldManager": FIELD_MANAGER, "force": "true"},
+            {"fieldManager": self.field_manager, "force": "true"},
             body=manifest,
             content_type="application/apply-patch+yaml",
         )
@@ -203,7 +210,7 @@ class Kube:
         return self.request(  # type: ignore[no-any-return]
             "POST",
             kind.path(manifest["metadata"].get("namespace")),
-            {"fieldManager": FIELD_MANAGER},
+            {"fieldManager": self.field_manager},
             body=manifest,
         )
 
@@ -211,7 +218,7 @@ class Kube:
         return self.request(  # type: ignore[no-any-return]
             "PATCH",
             kind.path(namespace, name),
-            {"fieldManager": FIELD_MANAGER},
+            {"fieldManager": self.field_manager},
             body=ops,
             content_type="application/json-patch+json",
         )

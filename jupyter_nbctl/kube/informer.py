@@ -1,11 +1,11 @@
-"""Caches of the controller's own children, filled by list+watch with a label selector.
+"""A cache of one kind, filled by list+watch, with a server-side label selector.
 
-kopf's `labels=` filters run in the client after the whole stream has
-arrived, so for children the controller runs its own watches: the API server
-applies `app.kubernetes.io/managed-by=nbctl-controller` and sends nothing
-else. Each informer keeps slim copies (no managedFields, only what the
-reconciler reads) and calls back with the key of every object that changed.
-A watch runs in a thread of its own, with the blocking client.
+The controller watches its own children this way (kopf's `labels=` filters
+run in the client, after the whole stream has arrived); the extension
+watches the notebooks of its namespace. Each informer keeps slim copies (no
+managedFields, only what its reader needs) and calls back with the old and
+new copy of every object that changed. A watch runs in a thread of its own,
+with the blocking client.
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from nbctl_controller.kube import Kind, Kube, KubeError
-from nbctl_controller.names import SELECTOR
+from jupyter_nbctl.kube.rest import Kind, Kube, KubeError
 
 Key = tuple[str, str]
 Slim = Callable[[dict[str, Any]], dict[str, Any]]
@@ -62,12 +61,14 @@ class Informer:
         kind: Kind,
         on_change: Callable[[dict[str, Any] | None, dict[str, Any] | None], None],
         slim: Slim,
-        selector: str = SELECTOR,
+        selector: str | None = None,
+        namespace: str | None = None,
     ) -> None:
         self.kube = kube
         self.kind = kind
         self.slim = slim
         self.selector = selector
+        self.namespace = namespace
         self.on_change = on_change
         self.synced = threading.Event()
         self._store: dict[Key, dict[str, Any]] = {}
@@ -98,6 +99,11 @@ class Informer:
             if _rv(self._store.get(key)) < _rv(slim):
                 self._store[key] = slim
 
+    def forget(self, namespace: str, name: str) -> None:
+        """Drop an object the caller just deleted; the watch confirms it soon."""
+        with self._lock:
+            self._store.pop((namespace, name), None)
+
     # -- running
 
     def start(self) -> None:
@@ -118,12 +124,14 @@ class Informer:
                     if version is None:
                         break  # expired: list again
             except Exception as err:
+                if self._stop.is_set():
+                    return
                 log.warning("watch of %s failed, retrying in %.1fs: %s", self.kind.plural, delay, err)
                 time.sleep(delay)
                 delay = min(delay * 2, 30)
 
     def _relist(self) -> str:
-        items, version = self.kube.list(self.kind, label_selector=self.selector)
+        items, version = self.kube.list(self.kind, self.namespace, label_selector=self.selector)
         fresh = {_key(item): self.slim(item) for item in items}
         with self._lock:
             old, self._store = self._store, fresh
@@ -134,7 +142,7 @@ class Informer:
 
     def _watch(self, version: str) -> str | None:
         try:
-            for event in self.kube.watch(self.kind, version, self.selector):
+            for event in self.kube.watch(self.kind, version, self.selector, namespace=self.namespace):
                 kind, obj = event["type"], event["object"]
                 if kind == "ERROR":
                     if obj.get("code") == 410:
