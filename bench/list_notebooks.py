@@ -15,26 +15,19 @@ import argparse
 # ruff: noqa: S310
 import json
 import os
-import socket
-import subprocess
 import sys
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-from bench.common import REPO, percentile, write_section
+from bench.common import percentile, write_section
 from devcluster.clients import Kube
 from devcluster.cluster import Cluster, build_binaries
 from devcluster.install import ensure_namespace, install_crds, install_policies, install_rbac
+from devcluster.jupyter import JupyterServer
 from jupyter_nbctl.models import GROUP, VERSION
 
 NAMESPACE = "bench"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _fill(cluster: Cluster, count: int) -> None:
@@ -99,40 +92,12 @@ def main(argv: list[str] | None = None) -> int:
         _fill(cluster, args.notebooks)
         print(f"made {args.notebooks} notebooks in {time.monotonic() - began:.1f}s", file=sys.stderr)
 
-        port, token = _free_port(), "bench-token"
-        assert cluster.workdir is not None
-        log = cluster.workdir / "logs" / "jupyter.log"
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "jupyter_server",
-                f"--port={port}",
-                "--ip=127.0.0.1",
-                "--no-browser",
-                "--allow-root",
-                f"--IdentityProvider.token={token}",
-                f"--ServerApp.root_dir={cluster.workdir}",
-                f"--NbctlApp.kubeconfig={cluster.kubeconfig('alice')}",
-                f"--NbctlApp.namespace={NAMESPACE}",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=log.open("wb"),
-            cwd=REPO,
-        )
-        try:
-            url = f"http://127.0.0.1:{port}/nbctl/api/notebooks"
-            request = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(request, timeout=10) as response:
-                        listed = json.loads(response.read())
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.3)
+        with JupyterServer(cluster, "alice", NAMESPACE) as server:
+            request = urllib.request.Request(
+                f"{server.url}/nbctl/api/notebooks", headers={"Authorization": f"token {server.token}"}
+            )
+            with urllib.request.urlopen(request, timeout=30) as response:
+                listed = json.loads(response.read())
             assert len(listed["items"]) == args.notebooks, len(listed["items"])
             times = []
             for _ in range(args.requests):
@@ -140,12 +105,6 @@ def main(argv: list[str] | None = None) -> int:
                 with urllib.request.urlopen(request, timeout=10) as response:
                     response.read()
                 times.append((time.perf_counter() - start) * 1000)
-        except OSError:
-            print(log.read_text()[-3000:], file=sys.stderr)
-            raise
-        finally:
-            server.terminate()
-            server.wait(10)
 
     p50, p95, p99 = (percentile(times, p) for p in (50, 95, 99))
     verdict = "met" if p95 < 50 else "missed"

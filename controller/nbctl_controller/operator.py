@@ -318,12 +318,24 @@ async def _work(queue: WorkQueue, reconciler: Reconciler) -> None:
             )
         finally:
             queue.done(key)
-            if not len(queue) and reconciler.reconciles != reconciler.reported:
-                # Tests and operators read this line to know the controller is idle.
-                reconciler.reported = reconciler.reconciles
-                log.info(
-                    "settled: %d reconciles, %d writes since start", reconciler.reconciles, reconciler.writes
-                )
+            if not len(queue):
+                _report_settled(queue, reconciler)
+
+
+def _report_settled(queue: WorkQueue, reconciler: Reconciler) -> None:
+    """Log once the queue has stayed empty for a moment (tests and operators read this line)."""
+
+    def report() -> None:
+        reconciler.report_pending = False
+        if not len(queue) and reconciler.reconciles != reconciler.reported:
+            reconciler.reported = reconciler.reconciles
+            log.info(
+                "settled: %d reconciles, %d writes since start", reconciler.reconciles, reconciler.writes
+            )
+
+    if not reconciler.report_pending:
+        reconciler.report_pending = True
+        asyncio.get_running_loop().call_later(0.5, report)
 
 
 @kopf.on.cleanup()

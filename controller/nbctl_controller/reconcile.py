@@ -112,6 +112,7 @@ class Reconciler:
         self.writes = 0
         self.reconciles = 0
         self.reported = 0
+        self.report_pending = False
         # The status we last wrote per notebook, with the resourceVersion it made:
         # until the index catches up, that is the status to compare with.
         self._written: dict[Key, tuple[int, dict[str, Any]]] = {}
