@@ -18,6 +18,7 @@ from typing import NoReturn
 from devcluster.cluster import Cluster, build_binaries
 from devcluster.controller import ControllerProcess
 from devcluster.install import install_crds, install_policies, install_rbac, install_seed_examples
+from devcluster.jupyter import JupyterServer
 
 
 def _exit_on_term() -> None:
@@ -51,10 +52,23 @@ def main(argv: list[str] | None = None) -> int:
             if args.command == "demo":
                 controller = ControllerProcess(cluster).start()
                 stack.callback(controller.stop)
-                install_seed_examples(cluster)
+                # alice may launch notebooks in `default`, and owns the seed's notebook there.
+                cluster.kubectl(
+                    "create",
+                    "rolebinding",
+                    "nbctl-users",
+                    "--clusterrole=nbctl-user",
+                    "--group=nbctl-users",
+                    "-n",
+                    "default",
+                )
+                install_seed_examples(cluster, notebook_user="alice")
+                lab = JupyterServer(cluster, "alice", "default", lab=True)
+                stack.enter_context(lab)
             info = cluster.info()
             if controller is not None:
                 info["controller_log"] = str(controller.log_path)
+                info["jupyterlab"] = f"{lab.url}/lab?token={lab.token}"
             print(json.dumps({"event": "ready", **info}), flush=True)
             admin = info["kubeconfigs"]["admin"]
             print(
@@ -63,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"  {info['kubectl']} get notebooks,templates,poddefaults -A\n"
                 f"As alice: {info['kubectl']} --kubeconfig={info['kubeconfigs']['alice']} auth whoami\n"
                 + (f"The controller's log: {info['controller_log']}\n" if controller else "")
+                + (f"JupyterLab, as alice: {info['jupyterlab']}\n" if controller else "")
                 + "Ctrl-C stops it and removes everything it made.",
                 file=sys.stderr,
                 flush=True,

@@ -35,13 +35,25 @@ def ensure_namespace(cluster: Cluster, name: str) -> None:
     cluster.kubectl("apply", "--server-side", "--field-manager=nbctl-install", "-f", "-", input=manifest)
 
 
-def install_seed_examples(cluster: Cluster, examples: Path = SEED_EXAMPLES) -> None:
-    """Apply the seed's PodDefaults, Template and Notebook, with the Secret they name."""
+def install_seed_examples(
+    cluster: Cluster, examples: Path = SEED_EXAMPLES, notebook_user: str = "admin"
+) -> None:
+    """Apply the seed's PodDefaults, Template and Notebook, with the Secret they name.
+
+    The Notebook is created by `notebook_user`, who then owns it.
+    """
     if not examples.exists():
         raise FileNotFoundError(f"the seed examples are not at {examples}")
     ensure_namespace(cluster, "kubeflow")
-    cluster.kubectl("apply", "--server-side", "--field-manager=nbctl-install", "-f", "-", input=_PYPI_SECRET)
-    cluster.kubectl("apply", "--server-side", "--field-manager=nbctl-install", "-f", str(examples))
+    apply = ("apply", "--server-side", "--field-manager=nbctl-install", "-f", "-")
+    cluster.kubectl(*apply, input=_PYPI_SECRET)
+    docs = [doc for doc in yaml.safe_load_all(examples.read_text()) if doc]
+    for doc in docs:
+        if doc["kind"] == "Notebook":
+            # Users may create notebooks, not apply them (an apply is a patch, which owners get later).
+            cluster.kubectl("create", "-f", "-", input=json.dumps(doc), user=notebook_user)
+        else:
+            cluster.kubectl(*apply, input=json.dumps(doc))
 
 
 def istio_crds_file() -> Path:

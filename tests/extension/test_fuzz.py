@@ -37,7 +37,7 @@ def test_schemathesis_finds_no_server_error(
         template("scipy", configurations=[{"name": "spark-defaults"}]),
     )
 
-    with JupyterServer(cluster, "alice", namespace, extra=["--NbctlApp.template_namespaces=[]"]) as server:
+    with JupyterServer(cluster, "alice", namespace) as server:
         run = subprocess.run(
             [
                 schemathesis,
