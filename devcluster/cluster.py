@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from devcluster.pki import Pki, make_pki
 
 REPO = Path(__file__).resolve().parent.parent
@@ -43,6 +45,8 @@ SERVICE_CIDR = "10.96.0.0/16"
 # proxy to loopback addresses.
 POD_CIDR = "127.64.0.0/16"
 NODE_IP = "127.63.0.1"
+# kwok reports ImagePullBackOff for pods of this image (kwok-stages/).
+UNPULLABLE_IMAGE = "registry.invalid/unpullable:1"
 CONTROLLER_USER = "system:serviceaccount:nbctl-system:nbctl-controller"
 KCM_CONTROLLERS = (
     "serviceaccount-controller",
@@ -475,7 +479,13 @@ class Cluster:
         )
         stages = self.workdir / "kwok.yaml"
         stage_files = sorted(KWOK_STAGES.glob("*.yaml")) + _kwok_default_stages(self.bin_dir)
-        stages.write_text("\n---\n".join(p.read_text() for p in stage_files))
+        documents = [doc for path in stage_files for doc in yaml.safe_load_all(path.read_text()) if doc]
+        for doc in documents:
+            if doc["metadata"]["name"] == "pod-ready":
+                doc["spec"]["selector"]["matchExpressions"].append(
+                    {"key": ".spec.containers.[0].image", "operator": "NotIn", "values": [UNPULLABLE_IMAGE]}
+                )
+        stages.write_text(yaml.safe_dump_all(documents))
         kwok = self._component(
             "kwok",
             [
