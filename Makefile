@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint crds openapi bench controlplane clean
+.PHONY: help demo test lint crds openapi bench screenshots browser controlplane clean
 
 help:
 	@echo "make demo   - a local cluster with the CRDs and the seed's examples, until Ctrl-C"
@@ -16,13 +16,20 @@ help:
 	@echo "make crds   - regenerate deploy/crds from the models"
 	@echo "make openapi - regenerate docs/openapi.json from the API"
 	@echo "make bench  - the benchmarks; they rewrite docs/benchmarks.md"
+	@echo "make screenshots - the panel's screenshots in docs/screenshots (browser tests)"
+
+# npm's cache lives with the other slow downloads, outside the repo.
+export npm_config_cache := $(HOME)/.cache/jupyter-nbctl/npm
 
 $(STAMP): pyproject.toml package.json
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 	  { echo "jupyter-nbctl needs Python 3.11 or newer as $(PYTHON)"; exit 1; }
+	@command -v npm >/dev/null || { echo "the JupyterLab panel needs Node.js >= 20 with npm"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	# Editable install: hatch-jupyter-builder runs npm install and builds the panel.
 	$(PY) -m pip install --quiet -e ".[controller,test,dev]"
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/jupyter labextension develop --overwrite .
 	touch $@
 
 controlplane:
@@ -35,7 +42,13 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-test: $(STAMP) controlplane lint
+# The browser tests use Debian's Chromium; test tools cannot download browsers here.
+browser:
+	@command -v chromium >/dev/null || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: $(STAMP) controlplane browser lint
 	$(PY) -m pytest
 
 crds: $(STAMP)
@@ -46,6 +59,9 @@ openapi: $(STAMP)
 
 bench: $(STAMP) controlplane
 	$(PY) -m bench.list_notebooks
+
+screenshots: $(STAMP) controlplane browser
+	NBCTL_UI_SCREENSHOTS=$(CURDIR)/docs/screenshots $(PY) -m pytest tests/ui -q
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -12,6 +12,11 @@ from typing import Any
 __version__ = "0.1.0"
 
 
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    # The built panel (jupyter_nbctl/labextension), for `jupyter labextension develop`.
+    return [{"src": "labextension", "dest": "jupyter-nbctl"}]
+
+
 def _jupyter_server_extension_points() -> list[dict[str, Any]]:
     # Imported here so that `import jupyter_nbctl.models` stays server-free.
     from jupyter_nbctl.app import NbctlApp

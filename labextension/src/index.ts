@@ -1,0 +1,53 @@
+/**
+ * jupyter-nbctl's JupyterLab plugins: the sidebar, its command, a launcher
+ * tile and a palette entry.
+ */
+import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { ICommandPalette } from '@jupyterlab/apputils';
+import { ILauncher } from '@jupyterlab/launcher';
+import { LabIcon } from '@jupyterlab/ui-components';
+
+import { NotebooksModel } from './model';
+import { NotebooksPanel } from './panel';
+import { CommandIDs } from './tokens';
+
+const ICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="16" viewBox="0 0 24 24">
+<path class="jp-icon3" fill="#616161" d="M12 2 3 7v10l9 5 9-5V7l-9-5zm0 2.3 6.9 3.8L12 12 5.1 8.1 12 4.3zM5 9.8l6 3.4v6.6l-6-3.3V9.8zm8 10v-6.6l6-3.4v6.7l-6 3.3z"/>
+</svg>`;
+
+export const nbctlIcon = new LabIcon({ name: 'jupyter-nbctl:notebooks', svgstr: ICON_SVG });
+
+const plugin: JupyterFrontEndPlugin<void> = {
+  id: 'jupyter-nbctl:plugin',
+  description: 'Launch and manage your Kubernetes notebooks from the sidebar.',
+  autoStart: true,
+  optional: [ICommandPalette, ILauncher, ILayoutRestorer],
+  activate: (
+    app: JupyterFrontEnd,
+    palette: ICommandPalette | null,
+    launcher: ILauncher | null,
+    restorer: ILayoutRestorer | null
+  ) => {
+    const model = new NotebooksModel();
+    const panel = new NotebooksPanel(model);
+    panel.title.icon = nbctlIcon;
+    app.shell.add(panel, 'left', { rank: 600 });
+    restorer?.add(panel, 'nbctl-panel');
+
+    app.commands.addCommand(CommandIDs.open, {
+      label: 'Kubernetes Notebooks',
+      caption: 'Launch and manage your notebooks on Kubernetes',
+      icon: nbctlIcon,
+      execute: () => app.shell.activateById(panel.id)
+    });
+    app.commands.addCommand(CommandIDs.refresh, {
+      label: 'Refresh Kubernetes Notebooks',
+      execute: () => model.refresh()
+    });
+    palette?.addItem({ command: CommandIDs.open, category: 'Kubernetes' });
+    palette?.addItem({ command: CommandIDs.refresh, category: 'Kubernetes' });
+    launcher?.add({ command: CommandIDs.open, category: 'Other', rank: 1 });
+  }
+};
+
+export default plugin;

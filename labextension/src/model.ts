@@ -1,0 +1,145 @@
+/**
+ * The panel's state: who I am, the template catalog and my notebooks,
+ * refreshed by a Poll that rests while the panel is hidden. Actions report
+ * their outcome through JupyterLab's Notification API, with the server's
+ * message.
+ */
+import { Notification } from '@jupyterlab/apputils';
+import { Poll } from '@lumino/polling';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { post, requestAPI } from './api';
+import {
+  IEvent,
+  IIdentity,
+  ILaunchRequest,
+  ILogs,
+  INotebook,
+  IResources,
+  ITemplate
+} from './tokens';
+
+export class NotebooksModel {
+  constructor() {
+    this._poll = new Poll({
+      factory: () => this._refresh(),
+      frequency: { interval: 3000, backoff: true, max: 30000 },
+      standby: 'when-hidden',
+      name: 'nbctl:notebooks'
+    });
+  }
+
+  /** Emitted whenever anything the panel shows changed. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  get identity(): IIdentity | null {
+    return this._identity;
+  }
+
+  get templates(): ITemplate[] {
+    return this._templates;
+  }
+
+  get notebooks(): INotebook[] {
+    return this._notebooks;
+  }
+
+  /** Why the last refresh failed, or null. */
+  get error(): string | null {
+    return this._error;
+  }
+
+  get loaded(): boolean {
+    return this._loaded;
+  }
+
+  /** Poll now (after an action, or when the panel is shown). */
+  refresh(): Promise<void> {
+    return this._poll.refresh();
+  }
+
+  async launch(request: ILaunchRequest): Promise<INotebook> {
+    return this._act(post<INotebook>('notebooks', request), `${request.name} is launching`);
+  }
+
+  stop(name: string): Promise<INotebook> {
+    return this._act(post(`notebooks/${name}/stop`), `${name} is stopping`);
+  }
+
+  start(name: string): Promise<INotebook> {
+    return this._act(post(`notebooks/${name}/start`), `${name} is starting`);
+  }
+
+  resize(name: string, resources: IResources): Promise<INotebook> {
+    return this._act(
+      post(`notebooks/${name}/resize`, { resources }),
+      `${name} restarts with its new resources`
+    );
+  }
+
+  update(name: string): Promise<INotebook> {
+    return this._act(post(`notebooks/${name}/update`), `${name} moves to the newest template`);
+  }
+
+  remove(name: string): Promise<void> {
+    return this._act(requestAPI<void>(`notebooks/${name}`, { method: 'DELETE' }), `${name} was deleted`);
+  }
+
+  events(name: string): Promise<{ items: IEvent[] }> {
+    return requestAPI(`notebooks/${name}/events`);
+  }
+
+  logs(name: string): Promise<ILogs> {
+    return requestAPI(`notebooks/${name}/logs`);
+  }
+
+  dispose(): void {
+    this._poll.dispose();
+    Signal.clearData(this);
+  }
+
+  private async _act<T>(work: Promise<T>, success: string): Promise<T> {
+    // The outcome is what the user needs; a pending toast would race with
+    // fast answers (the toast may render after the update it missed).
+    try {
+      const result = await work;
+      Notification.success(success, { autoClose: 4000 });
+      return result;
+    } catch (error) {
+      Notification.error(error instanceof Error ? error.message : String(error), { autoClose: 10000 });
+      throw error;
+    } finally {
+      void this.refresh();
+    }
+  }
+
+  private async _refresh(): Promise<void> {
+    try {
+      const [identity, templates, notebooks] = await Promise.all([
+        this._identity ? Promise.resolve(this._identity) : requestAPI<IIdentity>('whoami'),
+        requestAPI<{ items: ITemplate[] }>('templates'),
+        requestAPI<{ items: INotebook[] }>('notebooks')
+      ]);
+      this._identity = identity;
+      this._templates = templates.items;
+      this._notebooks = notebooks.items;
+      this._error = null;
+    } catch (error) {
+      this._error = error instanceof Error ? error.message : String(error);
+      throw error; // the Poll backs off
+    } finally {
+      this._loaded = true;
+      this._changed.emit();
+    }
+  }
+
+  private _poll: Poll;
+  private _changed = new Signal<this, void>(this);
+  private _identity: IIdentity | null = null;
+  private _templates: ITemplate[] = [];
+  private _notebooks: INotebook[] = [];
+  private _error: string | null = null;
+  private _loaded = false;
+}

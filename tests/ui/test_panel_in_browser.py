@@ -1,0 +1,118 @@
+"""The panel in a real browser: Galata (Playwright) in Debian's Chromium.
+
+This test sets the stage (cluster, controller, a namespace with the seed's
+template offering spark-defaults, a notebook of bob's and one of alice's
+called `taken`), starts JupyterLab as alice with Galata's settings, and runs
+`ui-tests/` with Playwright. Set NBCTL_UI_SCREENSHOTS to a folder to keep the
+screenshots (`make screenshots` writes docs/screenshots/).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+
+from devcluster.clients import Kube
+from devcluster.cluster import REPO, Cluster, _die_with_parent
+from devcluster.controller import ControllerProcess
+from devcluster.install import SEED_EXAMPLES
+from devcluster.jupyter import _free_port
+from tests.controller.helpers import create, notebook, running_pod
+from tests.extension.conftest import bind_users
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def _stage(cluster: Cluster, admin: Kube, bob: Kube, alice: Kube, namespace: str) -> None:
+    bind_users(cluster, namespace)
+    for doc in yaml.safe_load_all(SEED_EXAMPLES.read_text()):
+        doc = copy.deepcopy(doc)
+        if doc["kind"] == "Notebook":
+            continue
+        doc["metadata"]["namespace"] = namespace
+        if doc["kind"] == "Template":
+            doc["spec"]["configurations"] = [{"name": "spark-defaults"}]
+            doc["spec"]["required"], doc["spec"]["dependencies"] = [], []
+            doc["spec"]["resources"] = {"cpu": {"default": "1", "max": "4"}, "memory": {"default": "2Gi"}}
+        cluster.kubectl("apply", "-f", "-", input=json.dumps(doc))
+    create(bob, namespace, notebook("bobs", "jupyter-scipy"))
+    create(alice, namespace, notebook("taken", "jupyter-scipy"))
+    running_pod(admin, namespace, "taken")
+
+
+@pytest.mark.timeout(600)
+def test_the_panel_in_chromium(
+    cluster: Cluster,
+    admin: Kube,
+    alice: Kube,
+    bob: Kube,
+    controller: ControllerProcess,
+    namespace: str,
+    tmp_path: Path,
+) -> None:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is needed: make test installs it (apt-get install chromium)")
+    if not SEED_EXAMPLES.exists():
+        pytest.skip("the seed examples are not beside the repo")
+    _stage(cluster, admin, bob, alice, namespace)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "NBCTL_UI_PORT": str(port),
+        "NBCTL_UI_KUBECONFIG": str(cluster.kubeconfig("alice")),
+        "NBCTL_UI_NAMESPACE": namespace,
+        "JUPYTERLAB_GALATA_ROOT_DIR": str(tmp_path),
+    }
+    log = (tmp_path / "jupyterlab.log").open("wb")
+    lab = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            f"--config={REPO / 'ui-tests' / 'jupyter_server_test_config.py'}",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        cwd=tmp_path,
+        preexec_fn=_die_with_parent,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/api/status", timeout=5).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, (tmp_path / "jupyterlab.log").read_text()[-3000:]
+                time.sleep(0.3)
+        run = subprocess.run(
+            ["npx", "playwright", "test", "-c", "ui-tests/playwright.config.ts"],
+            cwd=REPO,
+            env={
+                **env,
+                "TARGET_URL": url,
+                "CHROMIUM": CHROMIUM,
+                "CI": "1",
+                "NBCTL_UI_OUTPUT": str(tmp_path / "results"),
+            },
+            capture_output=True,
+            text=True,
+            timeout=540,
+        )
+    finally:
+        lab.terminate()
+        lab.wait(15)
+    assert run.returncode == 0, f"{run.stdout[-6000:]}\n{run.stderr[-3000:]}"

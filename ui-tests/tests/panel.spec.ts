@@ -1,0 +1,99 @@
+/**
+ * alice, in JupyterLab, launches the seed's template from the sidebar and
+ * manages her notebook; bob's notebook never shows; a taken name shows the
+ * server's message. Screenshots go to NBCTL_UI_SCREENSHOTS when it is set.
+ */
+import { expect, galata, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import * as path from 'path';
+
+const shots = process.env.NBCTL_UI_SCREENSHOTS;
+
+async function shoot(page: IJupyterLabPageFixture, name: string): Promise<void> {
+  if (shots) {
+    await page.locator('#nbctl-panel').screenshot({ path: path.join(shots, `${name}.png`) });
+  }
+}
+
+async function openPanel(page: IJupyterLabPageFixture): Promise<void> {
+  await page.locator('.jp-SideBar [data-id="nbctl-panel"]').click();
+  await expect(page.locator('#nbctl-panel')).toBeVisible();
+}
+
+function row(page: IJupyterLabPageFixture, name: string) {
+  return page.locator(`#nbctl-panel [data-notebook="${name}"]`);
+}
+
+async function launch(
+  page: IJupyterLabPageFixture,
+  name: string,
+  cpu: string,
+  spark: boolean
+): Promise<void> {
+  await page.getByRole('button', { name: 'Launch jupyter-scipy' }).click();
+  await page.locator('#nbctl-name').fill(name);
+  if (spark) {
+    await page.getByRole('checkbox').check();
+  }
+  await page.locator('#nbctl-cpu').fill(cpu);
+  if (spark) {
+    await shoot(page, 'launch-form');
+  }
+  await page.getByRole('button', { name: 'Launch', exact: true }).click();
+}
+
+test.use({ autoGoto: true });
+
+test('alice launches, resizes, stops, starts and deletes a notebook from the sidebar', async ({ page }) => {
+  await openPanel(page);
+  await expect(page.getByRole('button', { name: 'Launch jupyter-scipy' })).toBeVisible();
+  await expect(page.locator('#nbctl-panel .jp-nbctl-who')).toContainText('alice');
+  await shoot(page, 'catalog');
+
+  // bob's notebook in the same namespace is not in alice's list
+  await expect(row(page, 'bobs')).toHaveCount(0);
+
+  // a name the API server would refuse is explained before submit
+  await page.getByRole('button', { name: 'Launch jupyter-scipy' }).click();
+  await page.locator('#nbctl-name').fill('Bad_Name');
+  await expect(page.locator('#nbctl-name-problem')).toContainText('Lowercase letters');
+  await expect(page.getByRole('button', { name: 'Launch', exact: true })).toBeDisabled();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+
+  await launch(page, 'lab', '2', true);
+  await expect(row(page, 'lab').locator('[data-phase="Running"]')).toBeVisible();
+  await expect(row(page, 'lab')).toContainText('2 CPU');
+  await shoot(page, 'notebooks-light');
+  await page.theme.setDarkTheme();
+  await shoot(page, 'notebooks-dark');
+  await page.theme.setLightTheme();
+
+  await row(page, 'lab').getByRole('button', { name: 'Resize lab' }).click();
+  await row(page, 'lab').getByLabel('CPU', { exact: true }).fill('3');
+  await row(page, 'lab').getByRole('button', { name: 'Resize and restart' }).click();
+  await expect(row(page, 'lab')).toContainText('3 CPU');
+  await expect(row(page, 'lab').locator('[data-phase="Running"]')).toBeVisible();
+
+  await row(page, 'lab').getByRole('button', { name: 'Stop lab' }).click();
+  await expect(row(page, 'lab').locator('[data-phase="Stopped"]')).toBeVisible();
+  await row(page, 'lab').getByRole('button', { name: 'Start lab' }).click();
+  await expect(row(page, 'lab').locator('[data-phase="Running"]')).toBeVisible();
+
+  await row(page, 'lab').getByRole('button', { name: 'Delete lab' }).click();
+  await expect(page.locator('.jp-Dialog')).toContainText('Delete notebook lab?');
+  await page.getByRole('button', { name: 'Delete lab' }).last().click();
+  await expect(row(page, 'lab')).toHaveCount(0);
+});
+
+test('a launch with a taken name shows the server message', async ({ page }) => {
+  await openPanel(page);
+  await expect(row(page, 'taken').locator('[data-phase="Running"]')).toBeVisible();
+
+  await launch(page, 'taken', '1', false);
+
+  await expect(page.locator('#nbctl-panel .jp-nbctl-launch')).toContainText(
+    'A notebook named taken already exists'
+  );
+  await expect(page.locator('.Toastify')).toContainText('already exists');
+});
+
+void galata;
