@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devcluster.cluster import REPO, Cluster, _die_with_parent
+from devcluster.cluster import REPO, Cluster, _die_with_parent, stop_process
 
 
 @dataclass
@@ -49,13 +49,7 @@ class ControllerProcess:
         raise TimeoutError(f"the controller did not start in {timeout}s:\n{self.logs()[-3000:]}")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
     def restart(self) -> ControllerProcess:
         self.stop()

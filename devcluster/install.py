@@ -27,7 +27,8 @@ stringData: {pip.conf: "[global]\\nindex-url = https://pypi.private.com/simple\\
 def install_crds(cluster: Cluster) -> None:
     """Apply the CRDs and wait until the API server serves them."""
     cluster.kubectl("apply", "--server-side", "--field-manager=nbctl-install", "-f", str(CRDS))
-    cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", "-f", str(CRDS))
+    for path in sorted(CRDS.glob("*.yaml")):
+        _wait_established(cluster, yaml.safe_load(path.read_text())["metadata"]["name"])
 
 
 def ensure_namespace(cluster: Cluster, name: str) -> None:
@@ -74,9 +75,20 @@ def install_istio_virtualservice_crd(cluster: Cluster) -> None:
     cluster.kubectl(
         "apply", "--server-side", "--field-manager=nbctl-install", "-f", "-", input=json.dumps(crd)
     )
-    cluster.kubectl(
-        "wait", "--for=condition=Established", "--timeout=60s", "crd/virtualservices.networking.istio.io"
-    )
+    _wait_established(cluster, "virtualservices.networking.istio.io")
+
+
+def _wait_established(cluster: Cluster, name: str, timeout: float = 60) -> None:
+    # `kubectl wait` fails at once, rather than waiting, if it reads the CRD a
+    # moment before the API server lists it; poll instead.
+    path = '{.status.conditions[?(@.type=="Established")].status}'
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        out = cluster.kubectl("get", "crd", name, "-o", f"jsonpath={path}", check=False)
+        if out.returncode == 0 and out.stdout.strip() == "True":
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"CRD {name} was not established within {timeout:.0f}s")
 
 
 POLICIES = REPO / "deploy" / "policies"

@@ -11,7 +11,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devcluster.cluster import REPO, Cluster, _die_with_parent
+from devcluster.cluster import REPO, Cluster, _die_with_parent, stop_process
 
 
 def _free_port() -> int:
@@ -89,10 +89,4 @@ class JupyterServer:
         raise TimeoutError(f"Jupyter did not answer in {timeout}s:\n{self.log_path.read_text()[-3000:]}")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)

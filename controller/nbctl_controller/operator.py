@@ -131,8 +131,10 @@ async def poddefaults(namespace: str, name: str, body: kopf.Body, **_: Any) -> d
 
 
 @kopf.index("", "v1", "namespaces")
-async def namespaces(name: str, labels: kopf.Labels, **_: Any) -> dict[str, dict[str, str]]:
-    return {name: dict(labels)}
+async def namespaces(
+    name: str, labels: kopf.Labels, status: kopf.Status, **_: Any
+) -> dict[str, dict[str, Any]]:
+    return {name: {"labels": dict(labels), "terminating": status.get("phase") == "Terminating"}}
 
 
 # ------------------------------------------------------------------- events

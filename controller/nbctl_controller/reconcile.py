@@ -131,7 +131,7 @@ class Reconciler:
             raise NotebookProblem("TemplateNotFound", f"Template {tns}/{tname} does not exist.")
         selector = template["spec"].get("namespaceSelector")
         if selector is not None:
-            labels = one(self.caches.namespaces, ns) or {}
+            labels = (one(self.caches.namespaces, ns) or {}).get("labels") or {}
             if not LabelSelector.model_validate(selector).matches(labels):
                 raise NotebookProblem(
                     "TemplateNotAllowed", f"Template {tns}/{tname} may not be used in namespace {ns}."
@@ -183,6 +183,8 @@ class Reconciler:
         if body is None or body["metadata"].get("deletionTimestamp"):
             self._written.pop(key, None)
             return
+        if (one(self.caches.namespaces, ns) or {}).get("terminating"):
+            return  # everything in it is going; a write would only be refused
         meta, spec = body["metadata"], body.get("spec") or {}
         nb = Notebook(ns, name, meta["uid"], spec)
         sts = self.caches.statefulsets.get(ns, name)
