@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
             info = cluster.info()
             if controller is not None:
                 info["controller_log"] = str(controller.log_path)
-                info["jupyterlab"] = f"{lab.url}/lab?token={lab.token}"
+                info["jupyterlab"] = f"{lab.url}/lab?nbctl&token={lab.token}"
             print(json.dumps({"event": "ready", **info}), flush=True)
             admin = info["kubeconfigs"]["admin"]
             print(

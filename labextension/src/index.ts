@@ -47,6 +47,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
     palette?.addItem({ command: CommandIDs.open, category: 'Kubernetes' });
     palette?.addItem({ command: CommandIDs.refresh, category: 'Kubernetes' });
     launcher?.add({ command: CommandIDs.open, category: 'Other', rank: 1 });
+
+    // `/lab?nbctl` opens JupyterLab on the panel (make demo prints such a link).
+    const openOnStart = new URLSearchParams(window.location.search).has('nbctl');
+    void app.restored.then(() => {
+      if (openOnStart) {
+        app.shell.activateById(panel.id);
+      }
+    });
   }
 };
 
