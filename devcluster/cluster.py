@@ -28,7 +28,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -636,10 +636,3 @@ def build_binaries() -> Path:
         check=True,
     )
     return Path(result.stdout.strip().splitlines()[-1])
-
-
-@contextlib.contextmanager
-def running(**kwargs: Any) -> Iterator[Cluster]:
-    """Build if needed, start a cluster, stop it on the way out."""
-    with Cluster(bin_dir=build_binaries(), **kwargs) as cluster:
-        yield cluster

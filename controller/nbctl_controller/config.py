@@ -19,7 +19,6 @@ class Settings:
     kubeconfig: str | None = None
     workers: int = 8
     health_port: int = 8080
-    metrics_port: int = 9090
     standalone: bool = True
 
 

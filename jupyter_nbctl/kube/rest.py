@@ -61,26 +61,6 @@ ROLEBINDINGS = Kind("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBind
 VIRTUALSERVICES = Kind("networking.istio.io", "v1", "virtualservices", "VirtualService")
 HTTPROUTES = Kind("gateway.networking.k8s.io", "v1", "httproutes", "HTTPRoute")
 
-KINDS = {
-    k.kind: k
-    for k in (
-        NOTEBOOKS,
-        TEMPLATES,
-        PODDEFAULTS,
-        REVISIONS,
-        STATEFULSETS,
-        PODS,
-        SERVICES,
-        SECRETS,
-        CONFIGMAPS,
-        EVENTS,
-        ROLES,
-        ROLEBINDINGS,
-        VIRTUALSERVICES,
-        HTTPROUTES,
-    )
-}
-
 
 class KubeError(Exception):
     """A refusal from the API server, with its status code and message."""

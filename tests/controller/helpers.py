@@ -104,3 +104,31 @@ def wait_for_policy(cluster, probe: dict[str, Any], took_effect) -> None:
         return bool(took_effect(json.loads(out.stdout)))
 
     eventually(mutated, what="the admission policy to take effect")
+
+
+def mutating_policy(
+    name: str, namespace: str, rule: dict[str, Any], mutation: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """A MutatingAdmissionPolicy limited to one namespace, with its binding."""
+    return [
+        {
+            "apiVersion": "admissionregistration.k8s.io/v1",
+            "kind": "MutatingAdmissionPolicy",
+            "metadata": {"name": name},
+            "spec": {
+                "matchConstraints": {
+                    "resourceRules": [rule],
+                    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}},
+                },
+                "failurePolicy": "Fail",
+                "reinvocationPolicy": "Never",
+                "mutations": [mutation],
+            },
+        },
+        {
+            "apiVersion": "admissionregistration.k8s.io/v1",
+            "kind": "MutatingAdmissionPolicyBinding",
+            "metadata": {"name": name},
+            "spec": {"policyName": name},
+        },
+    ]

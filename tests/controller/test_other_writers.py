@@ -13,7 +13,15 @@ from nbctl_controller.names import APPLIED_ANNOTATION
 
 from devcluster.clients import Kube
 from devcluster.controller import ControllerProcess
-from tests.controller.helpers import create, notebook, patch_notebook, running_pod, template, wait_for_policy
+from tests.controller.helpers import (
+    create,
+    mutating_policy,
+    notebook,
+    patch_notebook,
+    running_pod,
+    template,
+    wait_for_policy,
+)
 from tests.eventually import eventually
 
 
@@ -24,37 +32,14 @@ def _inject_env_policy(namespace: str) -> list[dict]:
         f'containers: [Object.spec.template.spec.containers{{name: "main", env: [{env}{{name: "INJECTED", '
         'value: "by-policy"}]}]}}}}'
     )
-    return [
-        {
-            "apiVersion": "admissionregistration.k8s.io/v1",
-            "kind": "MutatingAdmissionPolicy",
-            "metadata": {"name": f"inject-{namespace}"},
-            "spec": {
-                "matchConstraints": {
-                    "resourceRules": [
-                        {
-                            "apiGroups": ["apps"],
-                            "apiVersions": ["v1"],
-                            "operations": ["CREATE", "UPDATE"],
-                            "resources": ["statefulsets"],
-                        }
-                    ],
-                    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}},
-                },
-                "failurePolicy": "Fail",
-                "reinvocationPolicy": "Never",
-                "mutations": [
-                    {"patchType": "ApplyConfiguration", "applyConfiguration": {"expression": expression}}
-                ],
-            },
-        },
-        {
-            "apiVersion": "admissionregistration.k8s.io/v1",
-            "kind": "MutatingAdmissionPolicyBinding",
-            "metadata": {"name": f"inject-{namespace}"},
-            "spec": {"policyName": f"inject-{namespace}"},
-        },
-    ]
+    rule = {
+        "apiGroups": ["apps"],
+        "apiVersions": ["v1"],
+        "operations": ["CREATE", "UPDATE"],
+        "resources": ["statefulsets"],
+    }
+    mutation = {"patchType": "ApplyConfiguration", "applyConfiguration": {"expression": expression}}
+    return mutating_policy(f"inject-{namespace}", namespace, rule, mutation)
 
 
 def _env(kube: Kube, namespace: str) -> dict[str, str]:

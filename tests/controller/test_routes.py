@@ -16,7 +16,15 @@ import pytest
 from devcluster.clients import Kube
 from devcluster.controller import ControllerProcess
 from devcluster.install import install_istio_virtualservice_crd
-from tests.controller.helpers import create, notebook, patch_notebook, running_pod, template, wait_for_policy
+from tests.controller.helpers import (
+    create,
+    mutating_policy,
+    notebook,
+    patch_notebook,
+    running_pod,
+    template,
+    wait_for_policy,
+)
 from tests.eventually import eventually
 
 
@@ -36,35 +44,14 @@ def _header_policy(namespace: str) -> list[dict]:
         'value: {"request": {"set": {"x-team": "data"}}}}]'
     )
     name = f"route-header-{namespace}"
-    return [
-        {
-            "apiVersion": "admissionregistration.k8s.io/v1",
-            "kind": "MutatingAdmissionPolicy",
-            "metadata": {"name": name},
-            "spec": {
-                "matchConstraints": {
-                    "resourceRules": [
-                        {
-                            "apiGroups": ["networking.istio.io"],
-                            "apiVersions": ["*"],
-                            "operations": ["CREATE"],
-                            "resources": ["virtualservices"],
-                        }
-                    ],
-                    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}},
-                },
-                "failurePolicy": "Fail",
-                "reinvocationPolicy": "Never",
-                "mutations": [{"patchType": "JSONPatch", "jsonPatch": {"expression": expression}}],
-            },
-        },
-        {
-            "apiVersion": "admissionregistration.k8s.io/v1",
-            "kind": "MutatingAdmissionPolicyBinding",
-            "metadata": {"name": name},
-            "spec": {"policyName": name},
-        },
-    ]
+    rule = {
+        "apiGroups": ["networking.istio.io"],
+        "apiVersions": ["*"],
+        "operations": ["CREATE"],
+        "resources": ["virtualservices"],
+    }
+    mutation = {"patchType": "JSONPatch", "jsonPatch": {"expression": expression}}
+    return mutating_policy(name, namespace, rule, mutation)
 
 
 def _wait_for_policy(cluster, namespace: str) -> None:
