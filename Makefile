@@ -41,6 +41,7 @@ demo: $(STAMP) controlplane
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/hadolint controller/Dockerfile
 
 # The browser tests use Debian's Chromium; test tools cannot download browsers here.
 browser:

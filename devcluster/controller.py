@@ -17,6 +17,8 @@ class ControllerProcess:
 
     cluster: Cluster
     args: list[str] = field(default_factory=list)
+    # Another identity's kubeconfig (say, a real ServiceAccount token's).
+    kubeconfig: Path | None = None
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
 
@@ -29,7 +31,7 @@ class ControllerProcess:
                     sys.executable,
                     "-m",
                     "nbctl_controller",
-                    f"--kubeconfig={self.cluster.kubeconfig('controller')}",
+                    f"--kubeconfig={self.kubeconfig or self.cluster.kubeconfig('controller')}",
                     "--health-port=0",
                     *self.args,
                 ],

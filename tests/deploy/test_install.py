@@ -1,0 +1,64 @@
+"""deploy/ installs as the docs say, and the controller needs nothing beyond its own role.
+
+The controller runs here with a token of the ServiceAccount that `kubectl
+apply -k deploy/` created (a TokenRequest, as a pod would get), not admin.
+"""
+
+from __future__ import annotations
+
+import json
+
+from devcluster.clients import Kube
+from devcluster.cluster import REPO, Cluster
+from devcluster.controller import ControllerProcess
+from tests.controller.helpers import create, notebook, template, wait_phase
+
+
+def test_kustomize_renders_every_part(cluster: Cluster) -> None:
+    rendered = cluster.kubectl("kustomize", str(REPO / "deploy")).stdout
+    kinds = {
+        doc.split("kind: ", 1)[1].split("\n", 1)[0] for doc in rendered.split("\n---\n") if "kind: " in doc
+    }
+    assert {
+        "CustomResourceDefinition",
+        "Deployment",
+        "ServiceAccount",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "ValidatingAdmissionPolicy",
+        "MutatingAdmissionPolicy",
+        "ConfigMap",
+    } <= kinds
+
+
+def test_the_deployed_service_account_runs_the_controller_with_its_role_alone(
+    cluster: Cluster, admin: Kube, controller: ControllerProcess, namespace: str
+) -> None:
+    # Given deploy/ applied exactly as docs say
+    cluster.kubectl("apply", "--server-side", "--force-conflicts", "-k", str(REPO / "deploy"))
+    token = cluster.kubectl("create", "token", "nbctl-controller", "-n", "nbctl-system").stdout.strip()
+    kubeconfig = json.loads(cluster.kubeconfig("controller").read_text())
+    kubeconfig["users"][0]["user"]["token"] = token
+    assert cluster.workdir is not None
+    path = cluster.workdir / "kubeconfigs" / "deployed-controller.yaml"
+    path.write_text(json.dumps(kubeconfig))
+    whoami = cluster.kubectl(
+        "--kubeconfig", str(path), "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"
+    )
+    assert whoami.stdout == "system:serviceaccount:nbctl-system:nbctl-controller"
+
+    # When the controller runs with that token instead of the test identity
+    controller.stop()
+    deployed = ControllerProcess(cluster, kubeconfig=path)
+    try:
+        deployed.start()
+        create(admin, namespace, template("lab"), notebook("nb", "lab"))
+
+        # Then it drives a notebook to Running and was refused nothing
+        wait_phase(admin, namespace, "nb", "Running")
+        deployed.settled()
+        log = deployed.logs()
+        assert "Forbidden" not in log and " 403 " not in log, log[-3000:]
+    finally:
+        deployed.stop()
+        controller.start()
