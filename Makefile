@@ -26,6 +26,8 @@ $(STAMP): pyproject.toml package.json
 	  { echo "jupyter-nbctl needs Python 3.11 or newer as $(PYTHON)"; exit 1; }
 	@command -v npm >/dev/null || { echo "the JupyterLab panel needs Node.js >= 20 with npm"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
+	# A reinstall must not write through the develop symlink into the build output.
+	rm -rf $(VENV)/share/jupyter/labextensions/jupyter-nbctl jupyter_nbctl/labextension/install.json
 	$(PY) -m pip install --quiet --upgrade pip
 	# Editable install: hatch-jupyter-builder runs npm install and builds the panel.
 	$(PY) -m pip install --quiet -e ".[controller,test,dev]"
