@@ -31,7 +31,7 @@ $(STAMP): pyproject.toml package.json
 	$(PY) -m pip install --quiet --upgrade pip
 	# Editable install: hatch-jupyter-builder runs npm install and builds the panel.
 	$(PY) -m pip install --quiet -e ".[controller,test,dev]"
-	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/jupyter labextension develop --overwrite .
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/jupyter-builder develop --overwrite .
 	touch $@
 
 controlplane:

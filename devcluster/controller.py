@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devcluster.cluster import REPO, Cluster, _die_with_parent, stop_process
+from devcluster.cluster import REPO, Cluster, _die_with_parent, _free_port, stop_process
 
 
 @dataclass
@@ -19,6 +19,8 @@ class ControllerProcess:
     args: list[str] = field(default_factory=list)
     # Another identity's kubeconfig (say, a real ServiceAccount token's).
     kubeconfig: Path | None = None
+    # /metrics and /readyz; a free port is picked for each ControllerProcess.
+    metrics_port: int = field(default_factory=lambda: _free_port())
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
 
@@ -33,6 +35,7 @@ class ControllerProcess:
                     "nbctl_controller",
                     f"--kubeconfig={self.kubeconfig or self.cluster.kubeconfig('controller')}",
                     "--health-port=0",
+                    f"--metrics-port={self.metrics_port}",
                     *self.args,
                 ],
                 stdin=subprocess.DEVNULL,
@@ -52,6 +55,10 @@ class ControllerProcess:
 
     def stop(self) -> None:
         stop_process(self.process)
+
+    @property
+    def metrics_url(self) -> str:
+        return f"http://127.0.0.1:{self.metrics_port}"
 
     def restart(self) -> ControllerProcess:
         self.stop()

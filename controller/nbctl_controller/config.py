@@ -19,6 +19,7 @@ class Settings:
     kubeconfig: str | None = None
     workers: int = 8
     health_port: int = 8080
+    metrics_port: int = 9090
     standalone: bool = True
 
 
@@ -53,7 +54,18 @@ def parse(argv: list[str] | None = None) -> Settings:
     p.add_argument("--log-format", choices=["text", "json"], default=_env("LOG_FORMAT", "text"))
     p.add_argument("--kubeconfig", default=os.environ.get("KUBECONFIG"))
     p.add_argument("--workers", type=int, default=int(_env("WORKERS", "8")))
-    p.add_argument("--health-port", type=int, default=int(_env("HEALTH_PORT", "8080")))
+    p.add_argument(
+        "--health-port",
+        type=int,
+        default=int(_env("HEALTH_PORT", "8080")),
+        help="kopf's liveness endpoint, /healthz; 0 turns it off",
+    )
+    p.add_argument(
+        "--metrics-port",
+        type=int,
+        default=int(_env("METRICS_PORT", "9090")),
+        help="Prometheus /metrics and /readyz; 0 turns them off",
+    )
     args = p.parse_args(argv)
     namespaces = args.namespace or [n for n in _env("NAMESPACES", "").split(",") if n]
     gateway_ns, _, gateway_name = args.gateway.rpartition("/")
@@ -73,4 +85,5 @@ def parse(argv: list[str] | None = None) -> Settings:
         kubeconfig=args.kubeconfig,
         workers=args.workers,
         health_port=args.health_port,
+        metrics_port=args.metrics_port,
     )

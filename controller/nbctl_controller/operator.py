@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
+import threading
+import time
 from typing import Any
 
 import kopf
@@ -33,6 +35,7 @@ from jupyter_nbctl.kube.rest import (
     KubeError,
 )
 from jupyter_nbctl.models import GROUP, VERSION
+from nbctl_controller import metrics
 from nbctl_controller.config import Settings
 from nbctl_controller.names import FIELD_MANAGER, NOTEBOOK_LABEL, SELECTOR
 from nbctl_controller.queue import WorkQueue
@@ -229,7 +232,11 @@ async def start(
     loop = asyncio.get_running_loop()
     queue = WorkQueue()
     memo.queue = queue
-    kube = Kube(memo.api, FIELD_MANAGER)
+    kube = Kube(
+        memo.api,
+        FIELD_MANAGER,
+        observe=lambda verb, resource, code: metrics.API_REQUESTS.labels(verb, resource, str(code)).inc(),
+    )
 
     def by_label(old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
         obj = new or old
@@ -290,19 +297,28 @@ async def start(
     reconciler = Reconciler(kube, caches, ours.routing)
     memo.reconciler = reconciler
     memo.workers = [asyncio.create_task(_work(queue, reconciler)) for _ in range(ours.workers)]
+    if ours.metrics_port:
+        metrics.REGISTRY.register(metrics.PhaseCollector(lambda: dict(reconciler.phases)))
+        ready = threading.Event()
+        memo.metrics_server = metrics.serve(ours.metrics_port, ready)
+        ready.set()
     log.info("controller started: %d workers, routing %s", ours.workers, ours.routing.mode)
 
 
 async def _work(queue: WorkQueue, reconciler: Reconciler) -> None:
     while True:
         key = await queue.get()
+        metrics.QUEUE_DEPTH.set(len(queue))
+        began = time.monotonic()
         try:
             await reconciler.reconcile(key)
             reconciler.reconciles += 1
+            metrics.RECONCILES.labels("ok").inc()
             queue.forget(key)
         except asyncio.CancelledError:
             raise
         except KubeError as err:
+            metrics.RECONCILES.labels("error").inc()
             if err.status == 403 and "being terminated" in err.message:
                 # The namespace is going away, and the notebook with it: nothing to do.
                 log.debug("notebook %s/%s: its namespace is terminating", *key)
@@ -310,6 +326,7 @@ async def _work(queue: WorkQueue, reconciler: Reconciler) -> None:
             delay = queue.retry(key)
             log.warning("reconcile of notebook %s/%s failed, again in %.1fs: %s", *key, delay, err)
         except Exception as err:
+            metrics.RECONCILES.labels("error").inc()
             delay = queue.retry(key)
             log.warning(
                 "reconcile of notebook %s/%s failed, again in %.1fs: %s",
@@ -319,6 +336,7 @@ async def _work(queue: WorkQueue, reconciler: Reconciler) -> None:
                 exc_info=log.isEnabledFor(logging.DEBUG),
             )
         finally:
+            metrics.RECONCILE_SECONDS.observe(time.monotonic() - began)
             queue.done(key)
             if not len(queue):
                 _report_settled(queue, reconciler)
@@ -346,3 +364,5 @@ async def stop(memo: kopf.Memo, **_: Any) -> None:
         task.cancel()
     for informer in getattr(memo, "informers", {}).values():
         informer.stop()
+    if getattr(memo, "metrics_server", None) is not None:
+        memo.metrics_server.shutdown()

@@ -116,6 +116,8 @@ class Reconciler:
         # The status we last wrote per notebook, with the resourceVersion it made:
         # until the index catches up, that is the status to compare with.
         self._written: dict[Key, tuple[int, dict[str, Any]]] = {}
+        # Each notebook's phase as last computed, for the metrics.
+        self.phases: dict[Key, str] = {}
 
     async def call(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.to_thread(fn, *args)
@@ -182,6 +184,7 @@ class Reconciler:
         body = one(self.caches.notebooks, key)
         if body is None or body["metadata"].get("deletionTimestamp"):
             self._written.pop(key, None)
+            self.phases.pop(key, None)
             return
         if (one(self.caches.namespaces, ns) or {}).get("terminating"):
             return  # everything in it is going; a write would only be refused
@@ -240,7 +243,9 @@ class Reconciler:
             pod=pod,
             url=url_prefix(ns, name),
         )
-        await self.write_status(body, status_.compute(observed))
+        status = status_.compute(observed)
+        self.phases[key] = status["phase"]
+        await self.write_status(body, status)
 
     # ------------------------------------------------------------------ writes
 

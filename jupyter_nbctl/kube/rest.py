@@ -10,7 +10,7 @@ with every request.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -83,9 +83,16 @@ class KubeError(Exception):
 class Kube:
     """Blocking calls to the API server through one official ApiClient."""
 
-    def __init__(self, api: client.ApiClient, field_manager: str = "nbctl-controller") -> None:
+    def __init__(
+        self,
+        api: client.ApiClient,
+        field_manager: str = "nbctl-controller",
+        observe: Callable[[str, str, int], None] | None = None,
+    ) -> None:
         self.api = api
         self.field_manager = field_manager
+        # Told (verb, resource, status code) of every request, for metrics.
+        self.observe = observe
 
     def request(
         self,
@@ -106,6 +113,8 @@ class Kube:
         response = self.api.rest_client.pool_manager.request(
             method, url, body=payload, headers=headers, preload_content=False, timeout=_timeout(timeout)
         )
+        if self.observe is not None:
+            self.observe(method, _resource(path), response.status)
         if response.status >= 400:
             data = response.read()
             response.release_conn()
@@ -202,6 +211,15 @@ class Kube:
             body=ops,
             content_type="application/json-patch+json",
         )
+
+
+def _resource(path: str) -> str:
+    """`statefulsets`, `notebooks/status`, ... from a request path."""
+    parts = path.split("?", 1)[0].strip("/").split("/")
+    parts = parts[2:] if parts[0] == "api" else parts[3:]
+    if len(parts) > 2 and parts[0] == "namespaces":
+        parts = parts[2:]
+    return "/".join(parts[:1] + parts[2:3])
 
 
 def _timeout(value: float | tuple[float, float]) -> Any:
