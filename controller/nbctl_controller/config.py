@@ -20,6 +20,9 @@ class Settings:
     workers: int = 8
     health_port: int = 8080
     metrics_port: int = 9090
+    leader_elect: bool = False
+    lease_namespace: str = "nbctl-system"
+    lease_seconds: int = 15
     standalone: bool = True
 
 
@@ -66,6 +69,21 @@ def parse(argv: list[str] | None = None) -> Settings:
         default=int(_env("METRICS_PORT", "9090")),
         help="Prometheus /metrics and /readyz; 0 turns them off",
     )
+    p.add_argument(
+        "--leader-elect",
+        action="store_true",
+        default=_env("LEADER_ELECT", "") == "true",
+        help="run as one of several replicas; only the holder of a Lease reconciles",
+    )
+    p.add_argument(
+        "--lease-namespace", default=_env("LEASE_NAMESPACE", os.environ.get("POD_NAMESPACE", "nbctl-system"))
+    )
+    p.add_argument(
+        "--lease-duration",
+        type=int,
+        default=int(_env("LEASE_DURATION", "15")),
+        help="seconds a leader's lease lasts without renewal",
+    )
     args = p.parse_args(argv)
     namespaces = args.namespace or [n for n in _env("NAMESPACES", "").split(",") if n]
     gateway_ns, _, gateway_name = args.gateway.rpartition("/")
@@ -86,4 +104,7 @@ def parse(argv: list[str] | None = None) -> Settings:
         workers=args.workers,
         health_port=args.health_port,
         metrics_port=args.metrics_port,
+        leader_elect=args.leader_elect,
+        lease_namespace=args.lease_namespace,
+        lease_seconds=args.lease_duration,
     )

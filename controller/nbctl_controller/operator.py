@@ -37,6 +37,7 @@ from jupyter_nbctl.kube.rest import (
 from jupyter_nbctl.models import GROUP, VERSION
 from nbctl_controller import metrics
 from nbctl_controller.config import Settings
+from nbctl_controller.leader import LeaderElector
 from nbctl_controller.names import FIELD_MANAGER, NOTEBOOK_LABEL, SELECTOR
 from nbctl_controller.queue import WorkQueue
 from nbctl_controller.reconcile import Caches, Reconciler
@@ -296,7 +297,20 @@ async def start(
     )
     reconciler = Reconciler(kube, caches, ours.routing)
     memo.reconciler = reconciler
-    memo.workers = [asyncio.create_task(_work(queue, reconciler)) for _ in range(ours.workers)]
+    leading = asyncio.Event()
+    if ours.leader_elect:
+        elector = LeaderElector(kube, ours.lease_namespace, "nbctl-controller", ours.lease_seconds)
+        leading = elector.leading
+
+        def take_over() -> None:
+            # A new leader looks at every notebook once: the old one may have left work half-seen.
+            for key in list(notebooks):
+                queue.add(key)
+
+        memo.elector = asyncio.create_task(elector.run(take_over))
+    else:
+        leading.set()
+    memo.workers = [asyncio.create_task(_work(queue, reconciler, leading)) for _ in range(ours.workers)]
     if ours.metrics_port:
         metrics.REGISTRY.register(metrics.PhaseCollector(lambda: dict(reconciler.phases)))
         ready = threading.Event()
@@ -305,8 +319,9 @@ async def start(
     log.info("controller started: %d workers, routing %s", ours.workers, ours.routing.mode)
 
 
-async def _work(queue: WorkQueue, reconciler: Reconciler) -> None:
+async def _work(queue: WorkQueue, reconciler: Reconciler, leading: asyncio.Event) -> None:
     while True:
+        await leading.wait()  # a standby keeps its caches warm and writes nothing
         key = await queue.get()
         metrics.QUEUE_DEPTH.set(len(queue))
         began = time.monotonic()
@@ -360,8 +375,9 @@ def _report_settled(queue: WorkQueue, reconciler: Reconciler) -> None:
 
 @kopf.on.cleanup()
 async def stop(memo: kopf.Memo, **_: Any) -> None:
-    for task in getattr(memo, "workers", []):
-        task.cancel()
+    for task in [*getattr(memo, "workers", []), getattr(memo, "elector", None)]:
+        if task is not None:
+            task.cancel()
     for informer in getattr(memo, "informers", {}).values():
         informer.stop()
     if getattr(memo, "metrics_server", None) is not None:
