@@ -7,6 +7,7 @@ apply -k deploy/` created (a TokenRequest, as a pod would get), not admin.
 from __future__ import annotations
 
 import json
+import os
 
 from devcluster.clients import Kube
 from devcluster.cluster import REPO, Cluster
@@ -62,3 +63,18 @@ def test_the_deployed_service_account_runs_the_controller_with_its_role_alone(
     finally:
         deployed.stop()
         controller.start()
+
+
+def test_the_components_set_routing_and_watched_namespaces(cluster: Cluster, tmp_path) -> None:
+    # An overlay of one's own, beside the repository, as docs/operations.md shows.
+    base = os.path.relpath(REPO / "deploy", tmp_path)
+    (tmp_path / "kustomization.yaml").write_text(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+        f"resources: [{base}]\n"
+        f"components: [{base}/components/istio, {base}/components/watch-namespaces]\n"
+    )
+    rendered = cluster.kubectl("kustomize", "--load-restrictor=LoadRestrictionsNone", str(tmp_path)).stdout
+    deployment = next(doc for doc in rendered.split("\n---\n") if "kind: Deployment" in doc)
+    assert "--routing=istio" in deployment
+    assert "--istio-gateway=kubeflow/kubeflow-gateway" in deployment
+    assert "NBCTL_NAMESPACES" in deployment

@@ -1,0 +1,124 @@
+"""Kubeflow's own Notebook manifests become Templates and Notebooks, with a report."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import yaml
+
+from jupyter_nbctl.migrate import convert
+
+# The shape Kubeflow documents for a kubeflow.org/v1 Notebook (what its web app creates).
+KUBEFLOW = """
+apiVersion: kubeflow.org/v1
+kind: Notebook
+metadata:
+  name: my-notebook
+  namespace: kubeflow-user-example-com
+  labels: {app: my-notebook, access-ml-pipeline: "true"}
+  annotations:
+    notebooks.kubeflow.org/creator: user@example.com
+    notebooks.kubeflow.org/http-rewrite-uri: /
+spec:
+  template:
+    spec:
+      serviceAccountName: default-editor
+      containers:
+      - name: my-notebook
+        image: kubeflownotebookswg/jupyter-scipy:v1.9.0
+        imagePullPolicy: IfNotPresent
+        resources:
+          requests: {cpu: "0.5", memory: 1Gi}
+          limits: {cpu: "1", memory: 2Gi, nvidia.com/gpu: "1"}
+        volumeMounts:
+        - {name: workspace, mountPath: /home/jovyan}
+        - {name: dshm, mountPath: /dev/shm}
+      volumes:
+      - name: workspace
+        persistentVolumeClaim: {claimName: my-notebook-workspace}
+      - name: dshm
+        emptyDir: {medium: Memory}
+---
+apiVersion: kubeflow.org/v1
+kind: Notebook
+metadata:
+  name: Old_Notebook
+  namespace: team
+  annotations: {kubeflow-resource-stopped: "2024-01-01T00:00:00Z"}
+spec:
+  template:
+    spec:
+      containers:
+      - name: nb
+        image: kubeflownotebookswg/codeserver-python:v1.9.0
+"""
+
+
+def test_a_kubeflow_notebook_becomes_a_template_and_a_notebook() -> None:
+    first = yaml.safe_load_all(KUBEFLOW).__next__()
+
+    migration = convert(first)
+
+    template, notebook = migration.objects
+    assert template["metadata"] == {
+        "name": "kf-my-notebook",
+        "namespace": "kubeflow-user-example-com",
+        "labels": {"jackhoman.dev/migrated-from": "kubeflow"},
+    }
+    spec = template["spec"]["template"]["spec"]
+    assert spec["containers"][0]["image"] == "kubeflownotebookswg/jupyter-scipy:v1.9.0"
+    assert "resources" not in spec["containers"][0]
+    assert spec["volumes"][0]["persistentVolumeClaim"] == {"claimName": "my-notebook-workspace"}
+    assert template["spec"]["resources"] == {
+        "cpu": {"default": "0.5", "max": "1"},
+        "memory": {"default": "1Gi", "max": "2Gi"},
+        "gpu": {"default": 1, "max": 1, "resourceName": "nvidia.com/gpu"},
+    }
+    assert notebook["spec"] == {
+        "templateRef": {"name": "kf-my-notebook"},
+        "resources": {"cpu": "0.5", "memory": "1Gi", "gpu": 1},
+        "stopped": False,
+        "updatePolicy": "Manual",
+    }
+    report = "\n".join(migration.notes)
+    assert "cpu: requests 0.5 and limits 1 differ" in report
+    assert "notebooks.kubeflow.org/http-rewrite-uri is not carried" in report
+    assert "access-ml-pipeline" in report and "PodDefaults" in report
+    assert "PVC my-notebook-workspace, kept as it is" in report
+
+
+def test_a_stopped_notebook_with_a_bad_name_is_renamed_and_stays_stopped() -> None:
+    second = list(yaml.safe_load_all(KUBEFLOW))[1]
+
+    migration = convert(second)
+
+    notebook = migration.objects[1]
+    assert notebook["metadata"]["name"] == "old-notebook"
+    assert notebook["spec"]["stopped"] is True
+    assert any("renamed to old-notebook" in note for note in migration.notes)
+
+
+def test_the_command_is_a_dry_run_that_prints_yaml_and_a_report(tmp_path) -> None:
+    source = tmp_path / "kubeflow.yaml"
+    source.write_text(KUBEFLOW)
+
+    run = subprocess.run(
+        [sys.executable, "-m", "jupyter_nbctl.migrate", "migrate", str(source)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    kinds = [doc["kind"] for doc in yaml.safe_load_all(run.stdout)]
+    assert kinds == ["Template", "Notebook", "Template", "Notebook"]
+    assert "# 2 Kubeflow notebooks, 4 objects" in run.stderr
+    assert "# kubeflow-user-example-com/my-notebook: migrated" in run.stderr
+
+
+def test_the_api_server_accepts_what_the_migration_makes(cluster, namespace: str) -> None:
+    objects = [o for doc in yaml.safe_load_all(KUBEFLOW) for o in convert(doc).objects]
+    for obj in objects:
+        obj["metadata"]["namespace"] = namespace
+    out = cluster.kubectl("create", "--dry-run=server", "-f", "-", input=yaml.safe_dump_all(objects))
+    assert out.stdout.count("created (server dry run)") == 4
