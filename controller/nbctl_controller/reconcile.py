@@ -212,7 +212,7 @@ class Reconciler:
                     for access in render_owner_access(nb, spec["owner"]):
                         kind = ROLES if access["kind"] == "Role" else ROLEBINDINGS
                         manifests.append((kind, applied(access)))
-                route = render_route(nb, self.routing)
+                route = render_route(nb, self.routing, chosen.spec.get("route"))
                 if route is not None:
                     kind = VIRTUALSERVICES if route["kind"] == "VirtualService" else HTTPROUTES
                     manifests.append((kind, applied(route)))

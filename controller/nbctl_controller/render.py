@@ -178,9 +178,20 @@ def render_service(nb: Notebook, port: int) -> dict[str, Any]:
     }
 
 
-def render_route(nb: Notebook, routing: Routing) -> dict[str, Any] | None:
-    """The route to the notebook's Service, or None when routing is off."""
+def render_route(
+    nb: Notebook, routing: Routing, settings: dict[str, Any] | None = None
+) -> dict[str, Any] | None:
+    """The route to the notebook's Service, or None when routing is off.
+
+    `settings` are the revision's route settings: a rewrite and request headers.
+    """
     prefix = url_prefix(nb.namespace, nb.name)
+    settings = settings or {}
+    rewrite = settings.get("rewrite") or prefix
+    headers = {
+        k: v.replace("${NB_PREFIX}", prefix.rstrip("/"))
+        for k, v in (settings.get("requestHeaders") or {}).items()
+    }
     host = f"{service_name(nb.name)}.{nb.namespace}.svc.{routing.cluster_domain}"
     if routing.mode == "istio":
         return {
@@ -193,8 +204,9 @@ def render_route(nb: Notebook, routing: Routing) -> dict[str, Any] | None:
                 "http": [
                     {
                         "match": [{"uri": {"prefix": prefix}}],
-                        "rewrite": {"uri": prefix},
+                        "rewrite": {"uri": rewrite},
                         "route": [{"destination": {"host": host, "port": {"number": SERVICE_PORT}}}],
+                        **({"headers": {"request": {"set": headers}}} if headers else {}),
                     }
                 ],
             },
@@ -206,6 +218,11 @@ def render_route(nb: Notebook, routing: Routing) -> dict[str, Any] | None:
                 {
                     "matches": [{"path": {"type": "PathPrefix", "value": prefix}}],
                     "backendRefs": [{"name": service_name(nb.name), "port": SERVICE_PORT}],
+                    **(
+                        {"filters": _gateway_filters(rewrite, prefix, headers)}
+                        if rewrite != prefix or headers
+                        else {}
+                    ),
                 }
             ],
         }
@@ -218,6 +235,25 @@ def render_route(nb: Notebook, routing: Routing) -> dict[str, Any] | None:
             "spec": spec,
         }
     return None
+
+
+def _gateway_filters(rewrite: str, prefix: str, headers: dict[str, str]) -> list[dict[str, Any]]:
+    filters: list[dict[str, Any]] = []
+    if rewrite != prefix:
+        filters.append(
+            {
+                "type": "URLRewrite",
+                "urlRewrite": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": rewrite}},
+            }
+        )
+    if headers:
+        filters.append(
+            {
+                "type": "RequestHeaderModifier",
+                "requestHeaderModifier": {"set": [{"name": k, "value": v} for k, v in headers.items()]},
+            }
+        )
+    return filters
 
 
 def render_owner_access(nb: Notebook, owner: str) -> tuple[dict[str, Any], dict[str, Any]]:

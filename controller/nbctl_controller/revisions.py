@@ -85,4 +85,7 @@ def build_revision(
         "dependencies": [d.to_dict() for d in spec.dependencies],
         "renderVersion": RENDER_VERSION,
     }
+    if spec.route is not None:
+        # Only when set, so templates without route settings keep their revision names.
+        revision["route"] = spec.route.to_dict()
     return revision_name(name, digest(revision)), revision

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from jupyter_nbctl.models.base import CrdInfo, KubeModel, PrinterColumn, Resource
-from jupyter_nbctl.models.template import Dependency, ResourceBounds
+from jupyter_nbctl.models.template import Dependency, ResourceBounds, RouteSettings
 
 
 class TemplateSource(KubeModel):
@@ -59,6 +59,8 @@ class TemplateRevisionSpec(KubeModel):
     """The objects copied next to the notebooks, owned by this revision."""
     render_version: int
     """The controller's rendering version: a new one makes a new revision."""
+    route: RouteSettings | None = None
+    """The Template's route settings."""
 
 
 class TemplateRevision(Resource[TemplateRevisionSpec, KubeModel]):

@@ -106,6 +106,15 @@ class Dependency(KubeModel):
     """The object's name in the Template's namespace; the copy has the same name."""
 
 
+class RouteSettings(KubeModel):
+    """How requests reach the notebook's server, for images that need it (code-server, RStudio)."""
+
+    rewrite: str | None = None
+    """The path /notebook/<ns>/<name>/ is rewritten to, for example /; unchanged when unset."""
+    request_headers: dict[str, str] | None = None
+    """Headers set on every request; ${NB_PREFIX} stands for /notebook/<ns>/<name>."""
+
+
 class TemplateSpec(KubeModel):
     """What a Template offers."""
 
@@ -131,6 +140,8 @@ class TemplateSpec(KubeModel):
     """Secrets and ConfigMaps copied next to the notebooks that use this template."""
     resources: ResourceBounds = Field(default_factory=ResourceBounds)
     """The cpu, memory and GPUs users may pick, with their defaults."""
+    route: RouteSettings | None = None
+    """Route settings for images that are not served at their prefix (code-server, RStudio)."""
     namespace_selector: LabelSelector | None = None
     """The namespaces whose notebooks may use this template; all namespaces when unset."""
 

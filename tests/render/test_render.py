@@ -145,3 +145,34 @@ def test_resources_outside_the_bounds_are_refused_by_name(resources, message) ->
         render_pod_template(nb, name, spec)
     assert problem.value.reason == "ResourcesOutOfBounds"
     assert message in problem.value.message
+
+
+def test_route_settings_rewrite_and_set_headers_for_istio_and_the_gateway_api() -> None:
+    settings = {"rewrite": "/", "requestHeaders": {"X-RStudio-Root-Path": "${NB_PREFIX}/"}}
+
+    istio = render_route(NB, Routing(mode="istio"), settings)
+    gateway = render_route(NB, Routing(mode="gateway"), settings)
+
+    http = istio["spec"]["http"][0]
+    assert http["rewrite"] == {"uri": "/"}
+    assert http["headers"] == {"request": {"set": {"X-RStudio-Root-Path": "/notebook/team-a/lab/"}}}
+    assert gateway["spec"]["rules"][0]["filters"] == [
+        {
+            "type": "URLRewrite",
+            "urlRewrite": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/"}},
+        },
+        {
+            "type": "RequestHeaderModifier",
+            "requestHeaderModifier": {
+                "set": [{"name": "X-RStudio-Root-Path", "value": "/notebook/team-a/lab/"}]
+            },
+        },
+    ]
+    assert "filters" not in render_route(NB, Routing(mode="gateway"))["spec"]["rules"][0]
+
+
+def test_route_settings_enter_the_revision_only_when_set() -> None:
+    plain, _ = build_revision("admin", "t", TEMPLATE, PODDEFAULTS)
+    routed, spec = build_revision("admin", "t", {**TEMPLATE, "route": {"rewrite": "/"}}, PODDEFAULTS)
+    assert routed != plain
+    assert spec["route"] == {"rewrite": "/"}
