@@ -323,6 +323,9 @@ async def _work(queue: WorkQueue, reconciler: Reconciler, leading: asyncio.Event
     while True:
         await leading.wait()  # a standby keeps its caches warm and writes nothing
         key = await queue.get()
+        if queue.closed:  # shutting down: leave it for the next leader or start
+            queue.done(key)
+            return
         metrics.QUEUE_DEPTH.set(len(queue))
         began = time.monotonic()
         try:
@@ -375,6 +378,15 @@ def _report_settled(queue: WorkQueue, reconciler: Reconciler) -> None:
 
 @kopf.on.cleanup()
 async def stop(memo: kopf.Memo, **_: Any) -> None:
+    """Graceful shutdown: hand out no more work, let reconciles in flight finish (10 s at most)."""
+    queue: WorkQueue | None = getattr(memo, "queue", None)
+    if queue is not None:
+        queue.close()
+        in_flight = queue.in_flight
+        deadline = time.monotonic() + 10
+        while queue.in_flight and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        log.info("stopped: %d reconciles were in flight, %d did not finish", in_flight, queue.in_flight)
     for task in [*getattr(memo, "workers", []), getattr(memo, "elector", None)]:
         if task is not None:
             task.cancel()

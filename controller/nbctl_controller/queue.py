@@ -21,6 +21,7 @@ class WorkQueue:
         self._failures: dict[Key, int] = {}
         self._base = base_delay
         self._max = max_delay
+        self.closed = False
 
     def add(self, key: Key) -> None:
         if key in self._processing:
@@ -54,6 +55,14 @@ class WorkQueue:
 
     def forget(self, key: Key) -> None:
         self._failures.pop(key, None)
+
+    def close(self) -> None:
+        """Hand out no more work (shutdown); what is in flight may finish."""
+        self.closed = True
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._processing)
 
     def __len__(self) -> int:
         return len(self._waiting) + len(self._processing)

@@ -84,14 +84,14 @@ def test_the_example_templates_launch_notebooks(
     cluster: Cluster, admin: Kube, controller: ControllerProcess, namespace: str
 ) -> None:
     cluster.kubectl("apply", "--server-side", "--force-conflicts", "-k", str(REPO / "deploy" / "examples"))
-    for name in ("jupyter-scipy", "codeserver-python", "rstudio-tidyverse"):
-        picked = ["pypi-mirror", "shared-memory"] if name == "jupyter-scipy" else []
+    for name in ("jupyterlab-scipy", "codeserver-python", "rstudio-tidyverse"):
+        picked = ["pypi-mirror", "shared-memory"] if name == "jupyterlab-scipy" else []
         nb = notebook(name, name, configurations=picked)
         nb["spec"]["templateRef"]["namespace"] = "kubeflow"
         create(admin, namespace, nb)
-    for name in ("jupyter-scipy", "codeserver-python", "rstudio-tidyverse"):
+    for name in ("jupyterlab-scipy", "codeserver-python", "rstudio-tidyverse"):
         wait_phase(admin, namespace, name, "Running")
-    pod = admin.core.read_namespaced_pod("jupyter-scipy-0", namespace)
+    pod = admin.core.read_namespaced_pod("jupyterlab-scipy-0", namespace)
     env = {e.name: e.value for e in pod.spec.containers[0].env}
     assert env["PIP_INDEX_URL"] == "https://pypi.example.com/simple"
     assert "/dev/shm" in [m.mount_path for m in pod.spec.containers[0].volume_mounts]
