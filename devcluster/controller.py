@@ -20,7 +20,7 @@ class ControllerProcess:
     # Another identity's kubeconfig (say, a real ServiceAccount token's).
     kubeconfig: Path | None = None
     # /metrics and /readyz; a free port is picked for each ControllerProcess.
-    metrics_port: int = field(default_factory=lambda: _free_port())
+    metrics_port: int = field(default_factory=_free_port)
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
 

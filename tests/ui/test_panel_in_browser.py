@@ -23,10 +23,9 @@ import pytest
 import yaml
 
 from devcluster.clients import Kube
-from devcluster.cluster import REPO, Cluster, _die_with_parent
+from devcluster.cluster import REPO, Cluster, _die_with_parent, _free_port
 from devcluster.controller import ControllerProcess
 from devcluster.install import SEED_EXAMPLES
-from devcluster.jupyter import _free_port
 from tests.controller.helpers import create, notebook, running_pod
 from tests.extension.conftest import bind_users
 
