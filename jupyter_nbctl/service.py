@@ -243,6 +243,7 @@ class NotebookService:
                 if err.status in (403, 404):
                     continue  # not readable for this user: not offered
                 raise
+            poddefaults = self._poddefaults(namespace) if found else {}
             for body in found:
                 try:
                     template = Template.model_validate(body)
@@ -251,8 +252,18 @@ class NotebookService:
                 selector = template.spec.namespace_selector
                 if selector is not None and labels is not None and not selector.matches(labels):
                     continue
-                items.append(_template_view(template))
+                items.append(_template_view(template, poddefaults))
         return TemplateList(items=sorted(items, key=lambda t: t.display_name.lower()))
+
+    def _poddefaults(self, namespace: str) -> dict[str, dict[str, Any]]:
+        """The PodDefaults of a namespace by name (their specs), to describe configurations; one call."""
+        try:
+            found = self._call(
+                self._custom.list_namespaced_custom_object, GROUP, VERSION, namespace, "poddefaults"
+            )["items"]
+        except NbctlError:
+            return {}  # not readable: configurations show by name only
+        return {pd["metadata"]["name"]: pd.get("spec") or {} for pd in found}
 
     def _namespace_labels(self) -> dict[str, str] | None:
         """The user's namespace's labels, or None when the user may not read them."""
@@ -508,16 +519,18 @@ def _without_managed_fields(body: dict[str, Any]) -> dict[str, Any]:
     return {**body, "metadata": meta}
 
 
-def _template_view(template: Template) -> TemplateView:
+def _template_view(template: Template, poddefaults: dict[str, dict[str, Any]]) -> TemplateView:
     spec = template.spec
     bounds = spec.resources
-    offered = []
-    for configuration in spec.configurations:
-        offered.append(
-            ConfigurationView(
-                name=configuration.name, display_name=configuration.name, default=configuration.default
-            )
+    offered = [
+        ConfigurationView(
+            name=c.name,
+            display_name=(poddefaults.get(c.name) or {}).get("displayName") or c.name,
+            description=(poddefaults.get(c.name) or {}).get("description") or "",
+            default=c.default,
         )
+        for c in spec.configurations
+    ]
     return TemplateView(
         name=template.metadata.name or "",
         namespace=template.metadata.namespace or "",

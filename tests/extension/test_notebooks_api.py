@@ -64,7 +64,12 @@ async def test_the_catalog_shows_templates_with_configurations_and_bounds(
     assert scipy["description"] == "Python with the SciPy stack"
     assert scipy["image"] == "kubeflownotebookswg/jupyter-scipy:v1.9.0"
     assert scipy["configurations"] == [
-        {"name": "spark-defaults", "displayName": "spark-defaults", "description": "", "default": False}
+        {
+            "name": "spark-defaults",
+            "displayName": "spark-defaults",
+            "description": "Expose the Spark UI",
+            "default": False,
+        }
     ]
     assert scipy["resources"]["cpu"] == {"default": "1", "min": "500m", "max": "4"}
     assert scipy["resources"]["memory"] == {"default": "2Gi", "max": "16Gi"}
