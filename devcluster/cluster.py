@@ -262,6 +262,13 @@ class Cluster:
             return []
         return [json.loads(line) for line in self.audit_log.read_text().splitlines() if line.strip()]
 
+    def pid(self, component: str) -> int:
+        """The process id of a running component (etcd, kube-apiserver, ...), for the benchmarks."""
+        for running in self._components:
+            if running.name == component and running.process is not None:
+                return running.process.pid
+        raise KeyError(component)
+
     def metrics(self) -> str:
         """The API server's /metrics text, read as admin."""
         return self._get(f"{self.server}/metrics", token=USERS["admin"].token)

@@ -1,10 +1,16 @@
-"""kopf wiring: indexes and events feed a work queue; workers reconcile.
+"""kopf wiring: indexes, events and informers feed a work queue; workers reconcile.
 
-Only `@kopf.index` and `@kopf.on.event` handlers are used, so kopf keeps no
-progress or diff-base annotations on users' Notebooks and adds no finalizer.
-kopf calls the event handlers only after every index is filled, so no
-notebook is judged against a half-read cache. Templates and PodDefaults reach
-the notebooks that use them through indexes, never a scan.
+kopf runs the operator (start-up, login, shutdown, health) and keeps
+Templates, PodDefaults and Namespaces in indexes. Only `@kopf.index` and
+`@kopf.on.event` handlers are used, so kopf writes nothing on anyone's
+objects and adds no finalizer. Notebooks are not kopf's: at start-up kopf
+runs one task per object and a barrier whose every step wakes every waiting
+task, which cost 141 CPU seconds and 400 MiB at 5,000 notebooks
+(docs/benchmarks.md). They come from a paged list+watch of our own, like the
+children. The workers begin once kopf has filled its indexes (it calls event
+handlers only then) and the informers are synced, so no notebook is judged
+against a half-read cache. Templates and PodDefaults reach the notebooks
+that use them through indexes, never a scan.
 """
 
 from __future__ import annotations
@@ -14,15 +20,17 @@ import copy
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import kopf
 from kubernetes import client, config
 
-from jupyter_nbctl.kube.informer import Informer, slim_metadata
+from jupyter_nbctl.kube.informer import compact, informer, slim_metadata
 from jupyter_nbctl.kube.rest import (
     CONFIGMAPS,
     HTTPROUTES,
+    NOTEBOOKS,
     PODS,
     REVISIONS,
     ROLEBINDINGS,
@@ -52,23 +60,39 @@ def _plain(value: Any) -> Any:
     return copy.deepcopy(dict(value)) if value is not None else {}
 
 
-def _slim_notebook(body: kopf.Body) -> dict[str, Any]:
+def _slim_spec(body: kopf.Body) -> dict[str, Any]:
+    return compact({"metadata": slim_metadata(_plain(body)), "spec": _plain(body.get("spec"))})
+
+
+OUR_PREFIX = f"{GROUP}/"  # our labels and annotations: jackhoman.dev/...
+_NOTEBOOK_META = ("name", "namespace", "uid", "resourceVersion", "generation", "deletionTimestamp")
+_CHILD_META = ("name", "namespace", "resourceVersion", "deletionTimestamp")
+
+
+def _slim_notebook(obj: dict[str, Any]) -> dict[str, Any]:
+    # Users' labels and annotations (a kubectl last-applied copy, say) are not read: not kept.
     return {
-        "metadata": slim_metadata(_plain(body)),
-        "spec": _plain(body.get("spec")),
-        "status": _plain(body.get("status")),
+        "metadata": slim_metadata(obj, _NOTEBOOK_META),
+        "spec": obj.get("spec") or {},
+        "status": obj.get("status") or {},
     }
 
 
-def _slim_spec(body: kopf.Body) -> dict[str, Any]:
-    return {"metadata": slim_metadata(_plain(body)), "spec": _plain(body.get("spec"))}
+def _child_metadata(obj: dict[str, Any]) -> dict[str, Any]:
+    """What the reconciler reads of a child: its name, and our own labels and annotations."""
+    meta = slim_metadata(obj, _CHILD_META)
+    for field in ("labels", "annotations"):
+        ours = {k: v for k, v in (obj["metadata"].get(field) or {}).items() if k.startswith(OUR_PREFIX)}
+        if ours:
+            meta[field] = ours
+    return meta
 
 
 def _slim_statefulset(obj: dict[str, Any]) -> dict[str, Any]:
     spec, status = obj.get("spec") or {}, obj.get("status") or {}
     template_labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
     return {
-        "metadata": slim_metadata(obj),
+        "metadata": _child_metadata(obj),
         "spec": {"replicas": spec.get("replicas"), "template": {"metadata": {"labels": template_labels}}},
         "status": {
             k: status[k]
@@ -81,7 +105,7 @@ def _slim_statefulset(obj: dict[str, Any]) -> dict[str, Any]:
 def _slim_pod(obj: dict[str, Any]) -> dict[str, Any]:
     status = obj.get("status") or {}
     return {
-        "metadata": slim_metadata(obj),
+        "metadata": _child_metadata(obj),
         "status": {
             "phase": status.get("phase"),
             "conditions": [
@@ -104,18 +128,11 @@ def _slim_meta(obj: dict[str, Any]) -> dict[str, Any]:
     return {"metadata": slim_metadata(obj)}
 
 
+def _slim_child(obj: dict[str, Any]) -> dict[str, Any]:
+    return {"metadata": _child_metadata(obj)}
+
+
 # ------------------------------------------------------------------ indexes
-
-
-@kopf.index(GROUP, VERSION, "notebooks")
-async def notebooks(namespace: str, name: str, body: kopf.Body, **_: Any) -> dict[Key, Any]:
-    return {(namespace, name): _slim_notebook(body)}
-
-
-@kopf.index(GROUP, VERSION, "notebooks")
-async def notebooks_by_template(namespace: str, name: str, spec: kopf.Spec, **_: Any) -> dict[Key, Key]:
-    ref = spec.get("templateRef") or {}
-    return {(ref.get("namespace") or namespace, ref.get("name", "")): (namespace, name)}
 
 
 @kopf.index(GROUP, VERSION, "templates")
@@ -144,16 +161,45 @@ async def namespaces(
 # ------------------------------------------------------------------- events
 
 
-@kopf.on.event(GROUP, VERSION, "notebooks")
-async def notebook_changed(namespace: str, name: str, memo: kopf.Memo, **_: Any) -> None:
-    memo.queue.add((namespace, name))
+def _indexes_filled(memo: kopf.Memo) -> None:
+    """kopf calls event handlers only once every index is filled: the workers may begin."""
+    if not memo.indexed.is_set():
+        memo.indexed.set()
+        log.info("caches filled: %d notebooks", len(memo.reconciler.caches.notebooks))
+
+
+class TemplateUsers:
+    """Which notebooks use each Template: kept from the notebooks' watch, read when a Template changes."""
+
+    def __init__(self) -> None:
+        self._users: dict[Key, set[Key]] = {}
+
+    @staticmethod
+    def template_of(body: dict[str, Any]) -> Key:
+        ref = (body.get("spec") or {}).get("templateRef") or {}
+        return ref.get("namespace") or body["metadata"]["namespace"], ref.get("name", "")
+
+    def changed(self, old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
+        body = new or old
+        assert body is not None
+        key = (body["metadata"]["namespace"], body["metadata"]["name"])
+        if old is not None:
+            users = self._users.get(self.template_of(old))
+            if users is not None:
+                users.discard(key)
+                if not users:
+                    del self._users[self.template_of(old)]
+        if new is not None:
+            self._users.setdefault(self.template_of(new), set()).add(key)
+
+    def of(self, template: Key) -> list[Key]:
+        return list(self._users.get(template, ()))
 
 
 @kopf.on.event(GROUP, VERSION, "templates")
-async def template_changed(
-    namespace: str, name: str, memo: kopf.Memo, notebooks_by_template: kopf.Index[Key, Key], **_: Any
-) -> None:
-    for key in notebooks_by_template.get((namespace, name), []):
+async def template_changed(namespace: str, name: str, memo: kopf.Memo, **_: Any) -> None:
+    _indexes_filled(memo)
+    for key in memo.template_users.of((namespace, name)):
         memo.queue.add(key)
 
 
@@ -163,18 +209,19 @@ async def poddefault_changed(
     name: str,
     memo: kopf.Memo,
     templates_by_poddefault: kopf.Index[Key, Key],
-    notebooks_by_template: kopf.Index[Key, Key],
     **_: Any,
 ) -> None:
+    _indexes_filled(memo)
     for template in templates_by_poddefault.get((namespace, name), []):
-        for key in notebooks_by_template.get(template, []):
+        for key in memo.template_users.of(template):
             memo.queue.add(key)
 
 
 @kopf.on.event("", "v1", "namespaces")
-async def namespace_changed(name: str, memo: kopf.Memo, notebooks: kopf.Index[Key, Any], **_: Any) -> None:
+async def namespace_changed(name: str, memo: kopf.Memo, **_: Any) -> None:
+    _indexes_filled(memo)
     # Namespace labels decide which Templates a namespace may use.
-    for key in [k for k in notebooks if k[0] == name]:
+    for key in memo.reconciler.caches.notebooks.keys(name):
         memo.queue.add(key)
 
 
@@ -216,7 +263,6 @@ def login(memo: kopf.Memo, **_: Any) -> kopf.ConnectionInfo:
 async def start(
     settings: kopf.OperatorSettings,
     memo: kopf.Memo,
-    notebooks: kopf.Index[Key, Any],
     templates: kopf.Index[Key, Any],
     poddefaults: kopf.Index[Key, Any],
     namespaces: kopf.Index[str, Any],
@@ -231,8 +277,11 @@ async def start(
     settings.watching.client_timeout = 330
 
     loop = asyncio.get_running_loop()
+    # Every worker may wait on a request at once (asyncio's default pool has cpu_count + 4 threads).
+    loop.set_default_executor(ThreadPoolExecutor(ours.workers + 4, thread_name_prefix="kube"))
     queue = WorkQueue()
     memo.queue = queue
+    memo.indexed = asyncio.Event()
     kube = Kube(
         memo.api,
         FIELD_MANAGER,
@@ -247,13 +296,19 @@ async def start(
         if notebook:
             loop.call_soon_threadsafe(queue.add, (obj["metadata"]["namespace"], notebook))
 
+    def notebook_owners(obj: dict[str, Any] | None) -> set[str]:
+        owners = (obj or {}).get("metadata", {}).get("ownerReferences") or []
+        return {o["name"] for o in owners if o.get("kind") == "Notebook"}
+
     def by_owner(old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
         obj = new or old
         if obj is None:
             return
-        for owner in obj["metadata"].get("ownerReferences") or []:
-            if owner.get("kind") == "Notebook":
-                loop.call_soon_threadsafe(queue.add, (obj["metadata"]["namespace"], owner["name"]))
+        # A revision shared by a hundred notebooks changes as each joins or leaves: only those look again.
+        before, after = notebook_owners(old), notebook_owners(new)
+        changed = before ^ after if old is not None and new is not None else before | after
+        for name in changed:
+            loop.call_soon_threadsafe(queue.add, (obj["metadata"]["namespace"], name))
 
     def by_revision_owner(old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
         # A copied dependency changed or went away: its revisions' notebooks look again.
@@ -266,29 +321,39 @@ async def start(
             if owner.get("kind") == "TemplateRevision" and revision is not None:
                 by_owner(None, revision)
 
+    template_users = memo.template_users = TemplateUsers()
+
+    def notebook_changed(old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
+        # In the event loop: the reconciler's record and the template users live there.
+        template_users.changed(old, new)
+        body = new or old
+        assert body is not None
+        key = (body["metadata"]["namespace"], body["metadata"]["name"])
+        # New, or its spec changed: a person is waiting. A status echo or a child's change is bookkeeping.
+        urgent = new is not None and reconciler.generations.get(key) != new["metadata"].get("generation")
+        queue.add(key, urgent)
+
+    def on_notebook(old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
+        loop.call_soon_threadsafe(notebook_changed, old, new)
+
+    watched = ours.namespaces
     informers = {
-        "statefulsets": Informer(kube, STATEFULSETS, by_label, _slim_statefulset, SELECTOR),
-        "pods": Informer(kube, PODS, by_label, _slim_pod, SELECTOR),
-        "services": Informer(kube, SERVICES, by_label, _slim_meta, SELECTOR),
-        "revisions": Informer(kube, REVISIONS, by_owner, _slim_revision, SELECTOR),
-        "secrets": Informer(kube, SECRETS, by_revision_owner, _slim_meta, SELECTOR),
-        "configmaps": Informer(kube, CONFIGMAPS, by_revision_owner, _slim_meta, SELECTOR),
-        "roles": Informer(kube, ROLES, by_label, _slim_meta, SELECTOR),
-        "rolebindings": Informer(kube, ROLEBINDINGS, by_label, _slim_meta, SELECTOR),
+        "notebooks": informer(kube, NOTEBOOKS, on_notebook, _slim_notebook, None, watched),
+        "statefulsets": informer(kube, STATEFULSETS, by_label, _slim_statefulset, SELECTOR, watched),
+        "pods": informer(kube, PODS, by_label, _slim_pod, SELECTOR, watched),
+        "services": informer(kube, SERVICES, by_label, _slim_child, SELECTOR, watched),
+        "revisions": informer(kube, REVISIONS, by_owner, _slim_revision, SELECTOR, watched),
+        "secrets": informer(kube, SECRETS, by_revision_owner, _slim_meta, SELECTOR, watched),
+        "configmaps": informer(kube, CONFIGMAPS, by_revision_owner, _slim_meta, SELECTOR, watched),
+        "roles": informer(kube, ROLES, by_label, _slim_child, SELECTOR, watched),
+        "rolebindings": informer(kube, ROLEBINDINGS, by_label, _slim_child, SELECTOR, watched),
     }
     revisions = informers["revisions"]
     if ours.routing.mode != "none":
         kind = VIRTUALSERVICES if ours.routing.mode == "istio" else HTTPROUTES
-        informers["routes"] = Informer(kube, kind, by_label, _slim_meta, SELECTOR)
-    for informer in informers.values():
-        informer.start()
-    for name, informer in informers.items():
-        if not await asyncio.to_thread(informer.synced.wait, 60):
-            raise kopf.PermanentError(f"the {name} cache did not fill within 60s")
-    memo.informers = informers
+        informers["routes"] = informer(kube, kind, by_label, _slim_child, SELECTOR, watched)
 
     caches = Caches(
-        notebooks=notebooks,
         templates=templates,
         poddefaults=poddefaults,
         namespaces=namespaces,
@@ -297,6 +362,12 @@ async def start(
     )
     reconciler = Reconciler(kube, caches, ours.routing)
     memo.reconciler = reconciler
+    for cache in informers.values():
+        cache.start()
+    for name, cache in informers.items():
+        if not await asyncio.to_thread(cache.synced.wait, 120):
+            raise kopf.PermanentError(f"the {name} cache did not fill within 120s")
+    memo.informers = informers
     leading = asyncio.Event()
     if ours.leader_elect:
         elector = LeaderElector(kube, ours.lease_namespace, "nbctl-controller", ours.lease_seconds)
@@ -304,22 +375,33 @@ async def start(
 
         def take_over() -> None:
             # A new leader looks at every notebook once: the old one may have left work half-seen.
-            for key in list(notebooks):
+            for key in caches.notebooks.keys(None):
                 queue.add(key)
 
         memo.elector = asyncio.create_task(elector.run(take_over))
     else:
         leading.set()
-    memo.workers = [asyncio.create_task(_work(queue, reconciler, leading)) for _ in range(ours.workers)]
+    memo.workers = [
+        asyncio.create_task(_work(queue, reconciler, leading, memo.indexed)) for _ in range(ours.workers)
+    ]
     if ours.metrics_port:
         metrics.REGISTRY.register(metrics.PhaseCollector(lambda: dict(reconciler.phases)))
         ready = threading.Event()
         memo.metrics_server = metrics.serve(ours.metrics_port, ready)
-        ready.set()
+
+        async def ready_when_indexed() -> None:
+            await memo.indexed.wait()
+            ready.set()
+
+        memo.readiness = asyncio.create_task(ready_when_indexed())
     log.info("controller started: %d workers, routing %s", ours.workers, ours.routing.mode)
 
 
-async def _work(queue: WorkQueue, reconciler: Reconciler, leading: asyncio.Event) -> None:
+async def _work(
+    queue: WorkQueue, reconciler: Reconciler, leading: asyncio.Event, indexed: asyncio.Event
+) -> None:
+    # Until kopf has filled its indexes, every notebook would look deleted.
+    await indexed.wait()
     while True:
         await leading.wait()  # a standby keeps its caches warm and writes nothing
         key = await queue.get()
@@ -387,10 +469,14 @@ async def stop(memo: kopf.Memo, **_: Any) -> None:
         while queue.in_flight and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         log.info("stopped: %d reconciles were in flight, %d did not finish", in_flight, queue.in_flight)
-    for task in [*getattr(memo, "workers", []), getattr(memo, "elector", None)]:
+    for task in [
+        *getattr(memo, "workers", []),
+        getattr(memo, "elector", None),
+        getattr(memo, "readiness", None),
+    ]:
         if task is not None:
             task.cancel()
-    for informer in getattr(memo, "informers", {}).values():
-        informer.stop()
+    for cache in getattr(memo, "informers", {}).values():
+        cache.stop()
     if getattr(memo, "metrics_server", None) is not None:
         memo.metrics_server.shutdown()

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jupyter_nbctl.kube.informer import Informer
+from jupyter_nbctl.kube.informer import Cache
 from jupyter_nbctl.kube.rest import (
     CONFIGMAPS,
     EVENTS,
@@ -77,19 +77,19 @@ def one(index: Mapping[Any, Any], key: Any) -> Any:
 class Caches:
     """What the reconciler reads instead of asking the API server."""
 
-    notebooks: Mapping[Key, Any]
+    notebooks: Cache
     templates: Mapping[Key, Any]
     poddefaults: Mapping[Key, Any]
     namespaces: Mapping[str, Any]
-    statefulsets: Informer
-    pods: Informer
-    services: Informer
-    revisions: Informer
-    secrets: Informer
-    configmaps: Informer
-    roles: Informer
-    rolebindings: Informer
-    routes: Informer | None = None
+    statefulsets: Cache
+    pods: Cache
+    services: Cache
+    revisions: Cache
+    secrets: Cache
+    configmaps: Cache
+    roles: Cache
+    rolebindings: Cache
+    routes: Cache | None = None
 
 
 @dataclass
@@ -118,6 +118,11 @@ class Reconciler:
         self._written: dict[Key, tuple[int, dict[str, Any]]] = {}
         # Each notebook's phase as last computed, for the metrics.
         self.phases: dict[Key, str] = {}
+        # The generation of each notebook's spec as last reconciled: a newer one is a person's request.
+        self.generations: dict[Key, int | None] = {}
+        # Revisions as built from a Template and its PodDefaults at given resourceVersions:
+        # validating and merging them again for each of thousands of notebooks is most of a reconcile.
+        self._built: dict[tuple[Any, ...], Revision | NotebookProblem] = {}
 
     async def call(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.to_thread(fn, *args)
@@ -139,12 +144,25 @@ class Reconciler:
                     "TemplateNotAllowed", f"Template {tns}/{tname} may not be used in namespace {ns}."
                 )
         poddefaults = {}
+        versions: list[tuple[str, str | None]] = []
         for pd in _referenced_poddefaults(template["spec"]):
             found = one(self.caches.poddefaults, (tns, pd))
             if found is not None:
                 poddefaults[pd] = found["spec"]
-        name, revision = build_revision(tns, tname, template["spec"], poddefaults)
-        return Revision(name, revision)
+            versions.append((pd, found["metadata"].get("resourceVersion") if found else None))
+        memo = (tns, tname, template["metadata"].get("resourceVersion"), tuple(versions))
+        built = self._built.get(memo)
+        if built is None:
+            try:
+                built = Revision(*build_revision(tns, tname, template["spec"], poddefaults))
+            except NotebookProblem as err:
+                built = err
+            if len(self._built) >= 256:  # old versions are dead weight
+                self._built.clear()
+            self._built[memo] = built
+        if isinstance(built, NotebookProblem):
+            raise NotebookProblem(built.reason, built.message)  # a fresh one: no traceback to grow
+        return built
 
     def choose(
         self, ns: str, spec: dict[str, Any], sts: dict[str, Any] | None, latest: Revision | None
@@ -181,14 +199,16 @@ class Reconciler:
 
     async def reconcile(self, key: Key) -> None:
         ns, name = key
-        body = one(self.caches.notebooks, key)
+        body = self.caches.notebooks.get(ns, name)
         if body is None or body["metadata"].get("deletionTimestamp"):
             self._written.pop(key, None)
             self.phases.pop(key, None)
+            self.generations.pop(key, None)
             return
         if (one(self.caches.namespaces, ns) or {}).get("terminating"):
             return  # everything in it is going; a write would only be refused
         meta, spec = body["metadata"], body.get("spec") or {}
+        self.generations[key] = meta.get("generation")
         nb = Notebook(ns, name, meta["uid"], spec)
         sts = self.caches.statefulsets.get(ns, name)
         pod = self.caches.pods.get(ns, pod_name(name))
@@ -269,7 +289,7 @@ class Reconciler:
             cache.remember(result)
         log.info("applied %s %s/%s", kind.kind, meta["namespace"], meta["name"])
 
-    def _cache_for(self, kind: Kind) -> Informer | None:
+    def _cache_for(self, kind: Kind) -> Cache | None:
         return {
             STATEFULSETS.plural: self.caches.statefulsets,
             SERVICES.plural: self.caches.services,
@@ -415,6 +435,8 @@ class Reconciler:
         written = self._written.get(key)
         if written is not None and written[0] > _version(body):
             old = written[1]
+        elif written is not None:
+            del self._written[key]  # the index has caught up: it holds what we wrote, or newer
         status = status_.with_transitions(new, old, self.clock())
         if _same_status(status, old):
             return

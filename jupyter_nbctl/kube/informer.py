@@ -6,11 +6,16 @@ watches the notebooks of its namespace. Each informer keeps slim copies (no
 managedFields, only what its reader needs) and calls back with the old and
 new copy of every object that changed. A watch runs in a thread of its own,
 with the blocking client.
+
+At thousands of objects the copies are most of a process's memory, so each
+is compacted: the keys and short values every object repeats (field names,
+labels, phases, reasons) are shared, not stored once per object.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -36,9 +41,9 @@ def _rv(obj: dict[str, Any] | None) -> int:
         return -1
 
 
-def slim_metadata(obj: dict[str, Any]) -> dict[str, Any]:
-    meta = obj["metadata"]
-    keep = (
+def slim_metadata(
+    obj: dict[str, Any],
+    keep: tuple[str, ...] = (
         "name",
         "namespace",
         "uid",
@@ -48,8 +53,26 @@ def slim_metadata(obj: dict[str, Any]) -> dict[str, Any]:
         "annotations",
         "ownerReferences",
         "deletionTimestamp",
-    )
+    ),
+) -> dict[str, Any]:
+    meta = obj["metadata"]
     return {k: meta[k] for k in keep if k in meta}
+
+
+# Strings up to this long are shared between copies: names of fields, labels, phases, reasons,
+# timestamps. Longer ones (messages, hashes of content) are rarely repeated.
+_SHARED_LENGTH = 64
+
+
+def compact(value: Any) -> Any:
+    """A copy in which repeated strings are shared (interned) rather than stored once per object."""
+    if isinstance(value, dict):
+        return {sys.intern(k): compact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [compact(v) for v in value]
+    if isinstance(value, str) and len(value) <= _SHARED_LENGTH:
+        return sys.intern(value)
+    return value
 
 
 class Informer:
@@ -86,6 +109,10 @@ class Informer:
         with self._lock:
             return [v for (ns, _), v in self._store.items() if namespace is None or ns == namespace]
 
+    def keys(self, namespace: str | None = None) -> list[Key]:
+        with self._lock:
+            return [key for key in self._store if namespace is None or key[0] == namespace]
+
     def __len__(self) -> int:
         return len(self._store)
 
@@ -93,7 +120,7 @@ class Informer:
 
     def remember(self, obj: dict[str, Any]) -> None:
         """Store the server's answer to our own write, unless the watch already has newer."""
-        slim = self.slim(obj)
+        slim = compact(self.slim(obj))
         key = _key(obj)
         with self._lock:
             if _rv(self._store.get(key)) < _rv(slim):
@@ -131,8 +158,13 @@ class Informer:
                 delay = min(delay * 2, 30)
 
     def _relist(self) -> str:
-        items, version = self.kube.list(self.kind, self.namespace, label_selector=self.selector)
-        fresh = {_key(item): self.slim(item) for item in items}
+        fresh: dict[Key, dict[str, Any]] = {}
+        version = ""
+        # Page by page: thousands of whole objects at once would be the process's peak memory.
+        for items, page_version in self.kube.pages(self.kind, self.namespace, label_selector=self.selector):
+            version = page_version
+            for item in items:
+                fresh[_key(item)] = compact(self.slim(item))
         with self._lock:
             old, self._store = self._store, fresh
         for key in old.keys() | fresh.keys():
@@ -154,7 +186,7 @@ class Informer:
                 key = _key(obj)
                 with self._lock:
                     old = self._store.get(key)
-                    new = None if kind == "DELETED" else self.slim(obj)
+                    new = None if kind == "DELETED" else compact(self.slim(obj))
                     if new is None:
                         self._store.pop(key, None)
                     else:
@@ -167,3 +199,77 @@ class Informer:
                 return None
             raise
         return version
+
+
+class InformerGroup:
+    """One informer per namespace, read as one: for a controller told to watch only some namespaces."""
+
+    def __init__(self, informers: dict[str, Informer]) -> None:
+        self._by_namespace = informers
+        self.synced = _AllSet([i.synced for i in informers.values()])
+
+    def get(self, namespace: str, name: str) -> dict[str, Any] | None:
+        informer = self._by_namespace.get(namespace)
+        return informer.get(namespace, name) if informer else None
+
+    def items(self, namespace: str | None = None) -> list[dict[str, Any]]:
+        return [v for ns, i in self._by_namespace.items() if namespace in (None, ns) for v in i.items(ns)]
+
+    def keys(self, namespace: str | None = None) -> list[Key]:
+        return [k for ns, i in self._by_namespace.items() if namespace in (None, ns) for k in i.keys(ns)]
+
+    def remember(self, obj: dict[str, Any]) -> None:
+        informer = self._by_namespace.get(obj["metadata"].get("namespace", ""))
+        if informer is not None:
+            informer.remember(obj)
+
+    def forget(self, namespace: str, name: str) -> None:
+        informer = self._by_namespace.get(namespace)
+        if informer is not None:
+            informer.forget(namespace, name)
+
+    def start(self) -> None:
+        for informer in self._by_namespace.values():
+            informer.start()
+
+    def stop(self) -> None:
+        for informer in self._by_namespace.values():
+            informer.stop()
+
+    def __len__(self) -> int:
+        return sum(len(i) for i in self._by_namespace.values())
+
+
+class _AllSet:
+    """Waits for several threading.Events as if they were one."""
+
+    def __init__(self, events: list[threading.Event]) -> None:
+        self._events = events
+
+    def is_set(self) -> bool:
+        return all(e.is_set() for e in self._events)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for event in self._events:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not event.wait(left):
+                return False
+        return True
+
+
+Cache = Informer | InformerGroup
+
+
+def informer(
+    kube: Kube,
+    kind: Kind,
+    on_change: Callable[[dict[str, Any] | None, dict[str, Any] | None], None],
+    slim: Slim,
+    selector: str | None = None,
+    namespaces: tuple[str, ...] = (),
+) -> Cache:
+    """One cluster-wide informer, or one per namespace when only some are watched."""
+    if not namespaces:
+        return Informer(kube, kind, on_change, slim, selector)
+    return InformerGroup({ns: Informer(kube, kind, on_change, slim, selector, ns) for ns in namespaces})

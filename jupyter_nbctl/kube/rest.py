@@ -140,19 +140,29 @@ class Kube:
     def list(
         self, kind: Kind, namespace: str | None = None, label_selector: str | None = None
     ) -> tuple[list[dict[str, Any]], str]:
-        """All items, page by page; returns the items and the list's resourceVersion."""
+        """All items; returns the items and the list's resourceVersion."""
         items: list[dict[str, Any]] = []
+        version = ""
+        for page, page_version in self.pages(kind, namespace, label_selector):
+            items.extend(page)
+            version = page_version
+        return items, version
+
+    def pages(
+        self, kind: Kind, namespace: str | None = None, label_selector: str | None = None, limit: int = 500
+    ) -> Iterator[tuple[list[dict[str, Any]], str]]:
+        """The items page by page, each with the list's resourceVersion."""
         token = None
         while True:
             page = self.request(
                 "GET",
                 kind.path(namespace),
-                {"labelSelector": label_selector, "limit": 500, "continue": token},
+                {"labelSelector": label_selector, "limit": limit, "continue": token},
             )
-            items.extend(page.get("items") or [])
             token = page["metadata"].get("continue")
+            yield page.get("items") or [], page["metadata"]["resourceVersion"]
             if not token:
-                return items, page["metadata"]["resourceVersion"]
+                return
 
     def watch(
         self,
