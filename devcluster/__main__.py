@@ -27,6 +27,9 @@ def _exit_on_term() -> None:
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, handler)
+    # Started in the background by a script, a process inherits SIGINT ignored, and Python
+    # keeps it so: then Ctrl-C (or `kill -INT`) would leave the cluster running.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def main(argv: list[str] | None = None) -> int:
