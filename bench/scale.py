@@ -179,6 +179,7 @@ class Bench:
         self.rest = rest.Kube(self.admin.api)
         self.audit = AuditCounter(cluster.audit_log)
         self.made = 0
+        self.sent_wall: dict[Key, float] = {}
         self.controller = ControllerProcess(cluster)
         self.probe: ProcessProbe | None = None
         self.pool = ThreadPoolExecutor(8)
@@ -258,9 +259,23 @@ class Bench:
         stage.peak = max(stage.peak, self.probe.peak())
         say(f"{stage.notebooks}: all Running after {stage.grow_seconds:.1f}s, CPU {stage.grow_cpu:.1f}s")
 
+    def cluster_quiet(self, window: float = 5.0, writes_per_second: float = 2.0) -> float:
+        """Wait until the whole cluster is done with the last growth (the garbage collector, the
+        StatefulSet controller, kwok), not only the controller: returns the seconds waited."""
+        began = time.monotonic()
+        while time.monotonic() - began < 600:
+            before = write_counts(self.cluster.metrics())
+            time.sleep(window)
+            after = write_counts(self.cluster.metrics())
+            after.subtract(before)
+            if sum(after.values()) <= writes_per_second * window:
+                break
+        return time.monotonic() - began
+
     def burst(self, stage: Stage, count: int) -> None:
         assert self.probe is not None
-        say(f"{stage.notebooks}: burst of {count} creates at {RATE:.0f}/s")
+        waited = self.cluster_quiet()
+        say(f"{stage.notebooks}: burst of {count} creates at {RATE:.0f}/s (quiet after {waited:.0f}s)")
         sent: dict[Key, float] = {}
         apiserver = ProcessProbe(self.cluster.pid("kube-apiserver"))
         apiserver_cpu = apiserver.cpu()
@@ -271,6 +286,7 @@ class Bench:
             if delay > 0:
                 time.sleep(delay)
             sent[self.key(index)] = time.monotonic()
+            self.sent_wall[self.key(index)] = time.time()
             futures.append(self.pool.submit(self.create, index))
         for future in futures:
             future.result()

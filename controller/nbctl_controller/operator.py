@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import gc
 import logging
 import threading
 import time
@@ -449,6 +450,9 @@ def _report_settled(queue: WorkQueue, reconciler: Reconciler) -> None:
         reconciler.report_pending = False
         if not len(queue) and reconciler.reconciles != reconciler.reported:
             reconciler.reported = reconciler.reconciles
+            # The caches are most of the process's objects and live long: Python's full collections
+            # scanned them all (a second's stall at thousands of notebooks). Frozen, they are skipped.
+            gc.freeze()
             log.info(
                 "settled: %d reconciles, %d writes since start", reconciler.reconciles, reconciler.writes
             )

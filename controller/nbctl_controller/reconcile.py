@@ -248,6 +248,9 @@ class Reconciler:
             for kind, manifest in manifests:
                 await self.apply_if_changed(kind, manifest)
             if manifests:
+                # After the children: the revision's owner list is one object that every new notebook of
+                # the namespace patches, and the StatefulSet should not wait for it.
+                await self.own_revision(nb, chosen)
                 await self.release_old_revisions(nb, chosen.name)
                 sts = self.caches.statefulsets.get(ns, name)
 
@@ -298,7 +301,7 @@ class Reconciler:
         }.get(kind.plural, self.caches.routes)
 
     async def ensure_revision(self, nb: Notebook, revision: Revision) -> Revision:
-        """The revision object exists in the notebook's namespace and lists the notebook as an owner."""
+        """The revision object exists in the notebook's namespace (made with the notebook as its owner)."""
         owner = {"apiVersion": API_VERSION, "kind": "Notebook", "name": nb.name, "uid": nb.uid}
         stored = self.caches.revisions.get(nb.namespace, revision.name)
         if stored is None:
@@ -325,7 +328,13 @@ class Reconciler:
                     raise
                 stored = await self.call(self.kube.get, REVISIONS, nb.namespace, revision.name)
             self.caches.revisions.remember(stored)
-        owners = stored["metadata"].get("ownerReferences") or []
+        return Revision(revision.name, revision.spec, stored["metadata"]["uid"])
+
+    async def own_revision(self, nb: Notebook, revision: Revision) -> None:
+        """The revision lists the notebook among its owners, so the garbage collector keeps it."""
+        owner = {"apiVersion": API_VERSION, "kind": "Notebook", "name": nb.name, "uid": nb.uid}
+        stored = self.caches.revisions.get(nb.namespace, revision.name)
+        owners = (stored or {}).get("metadata", {}).get("ownerReferences") or []
         if not any(o.get("uid") == nb.uid for o in owners):
             ops = [{"op": "add", "path": "/metadata/ownerReferences/-", "value": owner}]
             if not owners:
@@ -333,7 +342,6 @@ class Reconciler:
             stored = await self.call(self.kube.json_patch, REVISIONS, nb.namespace, revision.name, ops)
             self.writes += 1
             self.caches.revisions.remember(stored)
-        return Revision(revision.name, revision.spec, stored["metadata"]["uid"])
 
     async def ensure_dependencies(self, nb: Notebook, revision: Revision) -> None:
         """Copies of the Template's Secrets and ConfigMaps, owned by the revision."""
