@@ -443,6 +443,26 @@ async def _work(
                 _report_settled(queue, reconciler)
 
 
+_FULL_COLLECTION_EVERY = 600.0  # seconds
+_last_full_collection = time.monotonic()
+
+
+def _freeze_long_lived() -> None:
+    """Keep Python's full collections off the caches.
+
+    The caches are most of the process's objects and live long: full collections scanned
+    them all (a second's stall at thousands of notebooks, in the middle of a burst). Frozen at
+    each settle, they are skipped. Now and then, at a settle, everything is collected once
+    before freezing again, so that what was frozen and has since become garbage is freed.
+    """
+    global _last_full_collection
+    if time.monotonic() - _last_full_collection > _FULL_COLLECTION_EVERY:
+        _last_full_collection = time.monotonic()
+        gc.unfreeze()
+        gc.collect()
+    gc.freeze()
+
+
 def _report_settled(queue: WorkQueue, reconciler: Reconciler) -> None:
     """Log once the queue has stayed empty for a moment (tests and operators read this line)."""
 
@@ -450,9 +470,7 @@ def _report_settled(queue: WorkQueue, reconciler: Reconciler) -> None:
         reconciler.report_pending = False
         if not len(queue) and reconciler.reconciles != reconciler.reported:
             reconciler.reported = reconciler.reconciles
-            # The caches are most of the process's objects and live long: Python's full collections
-            # scanned them all (a second's stall at thousands of notebooks). Frozen, they are skipped.
-            gc.freeze()
+            _freeze_long_lived()
             log.info(
                 "settled: %d reconciles, %d writes since start", reconciler.reconciles, reconciler.writes
             )
