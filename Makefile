@@ -60,7 +60,7 @@ crds: $(STAMP)
 openapi: $(STAMP)
 	$(PY) -m jupyter_nbctl.openapi docs/openapi.json
 
-# BENCH_SCALE=0.1 scales every count of bench.scale down for a quick run.
+# BENCH_SCALE=0.05 scales every count of bench.scale down for a quick run.
 bench: $(STAMP) controlplane
 	# The bench extra (matplotlib), without reinstalling the package and rebuilding the panel.
 	$(PY) -m pip install --quiet "matplotlib>=3.8"

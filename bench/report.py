@@ -202,7 +202,8 @@ def write(results: Results) -> str:
     body = "\n\n".join(
         [
             f"`make bench` (`python -m bench.scale`), against the local control plane: {_versions()}. "
-            "Notebooks in 50 namespaces all use one shared Template; each grows to its stage, then takes "
+            f"Notebooks in {results.namespaces} namespaces all use one shared Template; each grows to its "
+            "stage, then takes "
             "a burst of creates at 20 per second, then a restart of the controller. Latencies come from "
             "the bench's own watches (from the moment the create was sent), writes from the API server's "
             "`/metrics` and its audit log of the controller's requests, memory and CPU from `/proc`." + quick,

@@ -136,6 +136,7 @@ class Fanout:
 @dataclass
 class Results:
     scale: float
+    namespaces: int = NAMESPACES
     stages: list[Stage] = field(default_factory=list)
     noise: Noise | None = None
     fanout: Fanout | None = None
@@ -466,6 +467,7 @@ def run(scale: float) -> Results:
         install_rbac(cluster)
         install_policies(cluster)
         bench = Bench(cluster, scale)
+        results.namespaces = len(bench.namespaces)
         bench.setup()
         try:
             for size in stages:
