@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import platform
 import re
@@ -26,9 +27,9 @@ def machine() -> str:
 
 
 def percentile(values: list[float], p: float) -> float:
+    """The nearest-rank percentile: the smallest value with p% of the values at or below it."""
     ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
-    return ordered[index]
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))]
 
 
 def write_section(name: str, body: str) -> None:

@@ -57,7 +57,7 @@ class ProcessProbe:
 
     def peak(self) -> float:
         """The highest resident memory since the last mark, MiB."""
-        return max(self._peak, self._status("VmHWM") if self._status("VmHWM") else 0.0)
+        return max(self._peak, self._status("VmHWM"))
 
     def quiet(self, window: float = 3.0, share: float = 0.02, timeout: float = 600) -> float:
         """Wait until the process uses under `share` of a core for `window` seconds; returns when it began."""

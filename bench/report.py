@@ -199,6 +199,7 @@ def write(results: Results) -> str:
         if results.scale != 1
         else ""
     )
+    verdicts, measured = goals(results), tables(results)
     body = "\n\n".join(
         [
             f"`make bench` (`python -m bench.scale`), against the local control plane: {_versions()}. "
@@ -208,10 +209,10 @@ def write(results: Results) -> str:
             "the bench's own watches (from the moment the create was sent), writes from the API server's "
             "`/metrics` and its audit log of the controller's requests, memory and CPU from `/proc`." + quick,
             "### Goals",
-            goals(results),
-            tables(results),
+            verdicts,
+            measured,
             f"![memory and latency against notebooks]({PLOT.name})",
         ]
     )
     write_section(SECTION, body)
-    return goals(results) + "\n\n" + tables(results)
+    return verdicts + "\n\n" + measured

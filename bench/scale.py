@@ -34,6 +34,7 @@ from nbctl_controller.names import NOTEBOOK_LABEL, SELECTOR
 from bench import report
 from bench.apiwrites import split, write_counts
 from bench.audit import AuditCounter
+from bench.common import percentile
 from bench.process import ProcessProbe
 from bench.recorder import Key, Recorder
 from devcluster.clients import Kube
@@ -65,12 +66,7 @@ Percentiles = tuple[float, float, float]
 
 
 def percentiles(values: list[float]) -> Percentiles:
-    ordered = sorted(values)
-
-    def at(p: float) -> float:
-        return ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))]
-
-    return at(50), at(95), at(99)
+    return percentile(values, 50), percentile(values, 95), percentile(values, 99)
 
 
 @dataclass
@@ -260,16 +256,20 @@ class Bench:
         stage.peak = max(stage.peak, self.probe.peak())
         say(f"{stage.notebooks}: all Running after {stage.grow_seconds:.1f}s, CPU {stage.grow_cpu:.1f}s")
 
+    def writes_over(self, seconds: float) -> Counter[tuple[str, str]]:
+        """The API server's write requests during the next `seconds`, by resource."""
+        before = write_counts(self.cluster.metrics())
+        time.sleep(seconds)
+        delta = write_counts(self.cluster.metrics())
+        delta.subtract(before)
+        return delta
+
     def cluster_quiet(self, window: float = 5.0, writes_per_second: float = 2.0) -> float:
         """Wait until the whole cluster is done with the last growth (the garbage collector, the
         StatefulSet controller, kwok), not only the controller: returns the seconds waited."""
         began = time.monotonic()
         while time.monotonic() - began < 600:
-            before = write_counts(self.cluster.metrics())
-            time.sleep(window)
-            after = write_counts(self.cluster.metrics())
-            after.subtract(before)
-            if sum(after.values()) <= writes_per_second * window:
+            if sum(self.writes_over(window).values()) <= writes_per_second * window:
                 break
         return time.monotonic() - began
 
@@ -307,11 +307,8 @@ class Bench:
         )
 
     def calm(self, seconds: float) -> Calm:
-        before, audit = write_counts(self.cluster.metrics()), self.audit.total()
-        time.sleep(seconds)
-        delta = write_counts(self.cluster.metrics())
-        delta.subtract(before)
-        ours, other, top = split(delta)
+        audit = self.audit.total()
+        ours, other, top = split(self.writes_over(seconds))
         calm = Calm(seconds, ours, self.audit.total() - audit, other, top)
         say(f"calm {seconds:.0f}s: {ours} writes to our kinds, {calm.controller} by the controller")
         return calm
@@ -393,10 +390,11 @@ class Bench:
             self.admin.apps.patch_namespaced_stateful_set_scale(
                 name, namespace, {"spec": {"replicas": replicas[index]}}
             )
-            pod = f"other-{rng.randrange(sets):04d}-0"
-            pod_namespace = spaces[int(pod[6:10]) % len(spaces)]
+            owner = rng.randrange(sets)
             self.admin.core.patch_namespaced_pod(
-                pod, pod_namespace, {"metadata": {"annotations": {"bench/touched": str(ops)}}}
+                f"other-{owner:04d}-0",
+                spaces[owner % len(spaces)],
+                {"metadata": {"annotations": {"bench/touched": str(ops)}}},
             )
             ops += 2
             time.sleep(max(0.0, began + ops / 20 - time.monotonic()))

@@ -185,11 +185,12 @@ class TemplateUsers:
         assert body is not None
         key = (body["metadata"]["namespace"], body["metadata"]["name"])
         if old is not None:
-            users = self._users.get(self.template_of(old))
+            template = self.template_of(old)
+            users = self._users.get(template)
             if users is not None:
                 users.discard(key)
                 if not users:
-                    del self._users[self.template_of(old)]
+                    del self._users[template]
         if new is not None:
             self._users.setdefault(self.template_of(new), set()).add(key)
 

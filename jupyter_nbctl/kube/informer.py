@@ -116,11 +116,15 @@ class Informer:
     def __len__(self) -> int:
         return len(self._store)
 
+    def _copy(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """What is kept of an object: its reader's slim copy, compacted."""
+        return compact(self.slim(obj))  # type: ignore[no-any-return]
+
     # -- writing through: what the controller itself just wrote
 
     def remember(self, obj: dict[str, Any]) -> None:
         """Store the server's answer to our own write, unless the watch already has newer."""
-        slim = compact(self.slim(obj))
+        slim = self._copy(obj)
         key = _key(obj)
         with self._lock:
             if _rv(self._store.get(key)) < _rv(slim):
@@ -164,7 +168,7 @@ class Informer:
         for items, page_version in self.kube.pages(self.kind, self.namespace, label_selector=self.selector):
             version = page_version
             for item in items:
-                fresh[_key(item)] = compact(self.slim(item))
+                fresh[_key(item)] = self._copy(item)
         with self._lock:
             old, self._store = self._store, fresh
         for key in old.keys() | fresh.keys():
@@ -186,7 +190,7 @@ class Informer:
                 key = _key(obj)
                 with self._lock:
                     old = self._store.get(key)
-                    new = None if kind == "DELETED" else compact(self.slim(obj))
+                    new = None if kind == "DELETED" else self._copy(obj)
                     if new is None:
                         self._store.pop(key, None)
                     else:
