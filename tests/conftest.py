@@ -83,3 +83,39 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
             ("controller log (last 60 lines)", "\n".join(process.logs().splitlines()[-60:]))
         )
     return report
+
+
+# ----------------------------------------------------------- no silent skips
+#
+# A skipped test proves nothing, and a run that skips quietly looks green. So
+# the run fails on any skip, unless the test is marked
+# `@pytest.mark.expected_skip(reason=...)`: then the reason is printed.
+
+_UNEXPECTED_SKIPS: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "expected_skip(reason): this test may skip, for the reason given; any other skip fails"
+    )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if not report.skipped or hasattr(report, "wasxfail"):
+        return
+    keywords = getattr(report, "keywords", {}) or {}
+    if "expected_skip" not in keywords:
+        _UNEXPECTED_SKIPS.append(f"{report.nodeid}: {report.longrepr}")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _UNEXPECTED_SKIPS and exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _UNEXPECTED_SKIPS:
+        terminalreporter.section("skipped without an expected_skip mark: the run fails", red=True)
+        for line in _UNEXPECTED_SKIPS:
+            terminalreporter.line(line)

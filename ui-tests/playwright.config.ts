@@ -3,6 +3,8 @@
  * download browsers here). The pytest driver starts JupyterLab and passes
  * its address in TARGET_URL.
  */
+// Galata ships its base settings as a CommonJS module, as Playwright's own examples load it.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
 module.exports = {

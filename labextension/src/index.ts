@@ -2,7 +2,11 @@
  * jupyter-nbctl's JupyterLab plugins: the sidebar, its command, a launcher
  * tile and a palette entry.
  */
-import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import {
+  ILayoutRestorer,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { ILauncher } from '@jupyterlab/launcher';
 import { LabIcon } from '@jupyterlab/ui-components';
@@ -15,7 +19,10 @@ const ICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="16" viewBox="0 
 <path class="jp-icon3" fill="#616161" d="M12 2 3 7v10l9 5 9-5V7l-9-5zm0 2.3 6.9 3.8L12 12 5.1 8.1 12 4.3zM5 9.8l6 3.4v6.6l-6-3.3V9.8zm8 10v-6.6l6-3.4v6.7l-6 3.3z"/>
 </svg>`;
 
-export const nbctlIcon = new LabIcon({ name: 'jupyter-nbctl:notebooks', svgstr: ICON_SVG });
+export const nbctlIcon = new LabIcon({
+  name: 'jupyter-nbctl:notebooks',
+  svgstr: ICON_SVG
+});
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: 'jupyter-nbctl:plugin',
@@ -49,7 +56,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
     launcher?.add({ command: CommandIDs.open, category: 'Other', rank: 1 });
 
     // `/lab?nbctl` opens JupyterLab on the panel (make demo prints such a link).
-    const openOnStart = new URLSearchParams(window.location.search).has('nbctl');
+    const openOnStart = new URLSearchParams(window.location.search).has(
+      'nbctl'
+    );
     void app.restored.then(() => {
       if (openOnStart) {
         app.shell.activateById(panel.id);

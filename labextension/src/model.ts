@@ -61,7 +61,10 @@ export class NotebooksModel {
   }
 
   async launch(request: ILaunchRequest): Promise<INotebook> {
-    return this._act(post<INotebook>('notebooks', request), `${request.name} is launching`);
+    return this._act(
+      post<INotebook>('notebooks', request),
+      `${request.name} is launching`
+    );
   }
 
   stop(name: string): Promise<INotebook> {
@@ -80,11 +83,17 @@ export class NotebooksModel {
   }
 
   update(name: string): Promise<INotebook> {
-    return this._act(post(`notebooks/${name}/update`), `${name} moves to the newest template`);
+    return this._act(
+      post(`notebooks/${name}/update`),
+      `${name} moves to the newest template`
+    );
   }
 
   remove(name: string): Promise<void> {
-    return this._act(requestAPI<void>(`notebooks/${name}`, { method: 'DELETE' }), `${name} was deleted`);
+    return this._act(
+      requestAPI<void>(`notebooks/${name}`, { method: 'DELETE' }),
+      `${name} was deleted`
+    );
   }
 
   events(name: string): Promise<{ items: IEvent[] }> {
@@ -108,7 +117,10 @@ export class NotebooksModel {
       Notification.success(success, { autoClose: 4000 });
       return result;
     } catch (error) {
-      Notification.error(error instanceof Error ? error.message : String(error), { autoClose: 10000 });
+      Notification.error(
+        error instanceof Error ? error.message : String(error),
+        { autoClose: 10000 }
+      );
       throw error;
     } finally {
       void this.refresh();
@@ -118,7 +130,9 @@ export class NotebooksModel {
   private async _refresh(): Promise<void> {
     try {
       const [identity, templates, notebooks] = await Promise.all([
-        this._identity ? Promise.resolve(this._identity) : requestAPI<IIdentity>('whoami'),
+        this._identity
+          ? Promise.resolve(this._identity)
+          : requestAPI<IIdentity>('whoami'),
         requestAPI<{ items: ITemplate[] }>('templates'),
         requestAPI<{ items: INotebook[] }>('notebooks')
       ]);

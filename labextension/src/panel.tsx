@@ -2,7 +2,12 @@
  * The sidebar: my notebooks with their status and actions, and the
  * template catalog with its launch form.
  */
-import { Dialog, ReactWidget, showDialog, UseSignal } from '@jupyterlab/apputils';
+import {
+  Dialog,
+  ReactWidget,
+  showDialog,
+  UseSignal
+} from '@jupyterlab/apputils';
 import { SidePanel } from '@jupyterlab/ui-components';
 import React, { useState } from 'react';
 
@@ -12,7 +17,13 @@ import { TemplateCatalog } from './components/TemplateCatalog';
 import { NotebooksModel } from './model';
 import { INotebook, ITemplate } from './tokens';
 
-function Content({ model, actions }: { model: NotebooksModel; actions: INotebookActions }): JSX.Element {
+function Content({
+  model,
+  actions
+}: {
+  model: NotebooksModel;
+  actions: INotebookActions;
+}): JSX.Element {
   const [launching, setLaunching] = useState<ITemplate | null>(null);
   const who = model.identity;
   return (
@@ -55,7 +66,10 @@ function Content({ model, actions }: { model: NotebooksModel; actions: INotebook
 }
 
 /** Text in a dialog: a notebook's events or its log. */
-async function showText(title: string, load: () => Promise<string>): Promise<void> {
+async function showText(
+  title: string,
+  load: () => Promise<string>
+): Promise<void> {
   let text: string;
   try {
     text = await load();
@@ -64,7 +78,9 @@ async function showText(title: string, load: () => Promise<string>): Promise<voi
   }
   await showDialog({
     title,
-    body: ReactWidget.create(<pre className="jp-nbctl-text">{text || '(empty)'}</pre>),
+    body: ReactWidget.create(
+      <pre className="jp-nbctl-text">{text || '(empty)'}</pre>
+    ),
     buttons: [Dialog.okButton({ label: 'Close' })]
   });
 }
@@ -90,7 +106,10 @@ export class NotebooksPanel extends SidePanel {
         const answer = await showDialog({
           title: `Delete notebook ${nb.name}?`,
           body: `Its pod stops and the notebook is removed. This cannot be undone.`,
-          buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: `Delete ${nb.name}` })]
+          buttons: [
+            Dialog.cancelButton(),
+            Dialog.warnButton({ label: `Delete ${nb.name}` })
+          ]
         });
         if (answer.button.accept) {
           await model.remove(nb.name);
@@ -99,13 +118,22 @@ export class NotebooksPanel extends SidePanel {
       events: name =>
         void showText(`Events of ${name}`, async () =>
           (await model.events(name)).items
-            .map(e => `${e.lastSeen ?? ''}  ${e.type}  ${e.object}  ${e.reason}: ${e.message}`)
+            .map(
+              e =>
+                `${e.lastSeen ?? ''}  ${e.type}  ${e.object}  ${e.reason}: ${e.message}`
+            )
             .join('\n')
         ),
-      logs: name => void showText(`Log of ${name}`, async () => (await model.logs(name)).text)
+      logs: name =>
+        void showText(
+          `Log of ${name}`,
+          async () => (await model.logs(name)).text
+        )
     };
     const content = ReactWidget.create(
-      <UseSignal signal={model.changed}>{() => <Content model={model} actions={actions} />}</UseSignal>
+      <UseSignal signal={model.changed}>
+        {() => <Content model={model} actions={actions} />}
+      </UseSignal>
     );
     content.title.label = 'Kubernetes notebooks';
     this.addWidget(content);

@@ -56,7 +56,10 @@ export function boundsProblem(
   if (bounds.min !== undefined && value < (parseQuantity(bounds.min) ?? 0)) {
     return `${what} must be at least ${bounds.min}`;
   }
-  if (bounds.max !== undefined && value > (parseQuantity(bounds.max) ?? Infinity)) {
+  if (
+    bounds.max !== undefined &&
+    value > (parseQuantity(bounds.max) ?? Infinity)
+  ) {
     return `${what} must be at most ${bounds.max}`;
   }
   return null;

@@ -3,14 +3,24 @@
  * manages her notebook; bob's notebook never shows; a taken name shows the
  * server's message. Screenshots go to NBCTL_UI_SCREENSHOTS when it is set.
  */
-import { expect, galata, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import {
+  expect,
+  galata,
+  IJupyterLabPageFixture,
+  test
+} from '@jupyterlab/galata';
 import * as path from 'path';
 
 const shots = process.env.NBCTL_UI_SCREENSHOTS;
 
-async function shoot(page: IJupyterLabPageFixture, name: string): Promise<void> {
+async function shoot(
+  page: IJupyterLabPageFixture,
+  name: string
+): Promise<void> {
   if (shots) {
-    await page.locator('#nbctl-panel').screenshot({ path: path.join(shots, `${name}.png`) });
+    await page
+      .locator('#nbctl-panel')
+      .screenshot({ path: path.join(shots, `${name}.png`) });
   }
 }
 
@@ -43,10 +53,16 @@ async function launch(
 
 test.use({ autoGoto: true });
 
-test('alice launches, resizes, stops, starts and deletes a notebook from the sidebar', async ({ page }) => {
+test('alice launches, resizes, stops, starts and deletes a notebook from the sidebar', async ({
+  page
+}) => {
   await openPanel(page);
-  await expect(page.getByRole('button', { name: 'Launch jupyter-scipy' })).toBeVisible();
-  await expect(page.locator('#nbctl-panel .jp-nbctl-who')).toContainText('alice');
+  await expect(
+    page.getByRole('button', { name: 'Launch jupyter-scipy' })
+  ).toBeVisible();
+  await expect(page.locator('#nbctl-panel .jp-nbctl-who')).toContainText(
+    'alice'
+  );
   await shoot(page, 'catalog');
 
   // bob's notebook in the same namespace is not in alice's list
@@ -55,12 +71,18 @@ test('alice launches, resizes, stops, starts and deletes a notebook from the sid
   // a name the API server would refuse is explained before submit
   await page.getByRole('button', { name: 'Launch jupyter-scipy' }).click();
   await page.locator('#nbctl-name').fill('Bad_Name');
-  await expect(page.locator('#nbctl-name-problem')).toContainText('Lowercase letters');
-  await expect(page.getByRole('button', { name: 'Launch', exact: true })).toBeDisabled();
+  await expect(page.locator('#nbctl-name-problem')).toContainText(
+    'Lowercase letters'
+  );
+  await expect(
+    page.getByRole('button', { name: 'Launch', exact: true })
+  ).toBeDisabled();
   await page.getByRole('button', { name: 'Cancel' }).click();
 
   await launch(page, 'lab', '2', true);
-  await expect(row(page, 'lab').locator('[data-phase="Running"]')).toBeVisible();
+  await expect(
+    row(page, 'lab').locator('[data-phase="Running"]')
+  ).toBeVisible();
   await expect(row(page, 'lab')).toContainText('2 CPU');
   await shoot(page, 'notebooks-light');
   await page.theme.setDarkTheme();
@@ -69,24 +91,38 @@ test('alice launches, resizes, stops, starts and deletes a notebook from the sid
 
   await row(page, 'lab').getByRole('button', { name: 'Resize lab' }).click();
   await row(page, 'lab').getByLabel('CPU', { exact: true }).fill('3');
-  await row(page, 'lab').getByRole('button', { name: 'Resize and restart' }).click();
+  await row(page, 'lab')
+    .getByRole('button', { name: 'Resize and restart' })
+    .click();
   await expect(row(page, 'lab')).toContainText('3 CPU');
-  await expect(row(page, 'lab').locator('[data-phase="Running"]')).toBeVisible();
+  await expect(
+    row(page, 'lab').locator('[data-phase="Running"]')
+  ).toBeVisible();
 
   await row(page, 'lab').getByRole('button', { name: 'Stop lab' }).click();
-  await expect(row(page, 'lab').locator('[data-phase="Stopped"]')).toBeVisible();
+  await expect(
+    row(page, 'lab').locator('[data-phase="Stopped"]')
+  ).toBeVisible();
   await row(page, 'lab').getByRole('button', { name: 'Start lab' }).click();
-  await expect(row(page, 'lab').locator('[data-phase="Running"]')).toBeVisible();
+  await expect(
+    row(page, 'lab').locator('[data-phase="Running"]')
+  ).toBeVisible();
 
   await row(page, 'lab').getByRole('button', { name: 'Delete lab' }).click();
-  await expect(page.locator('.jp-Dialog')).toContainText('Delete notebook lab?');
+  await expect(page.locator('.jp-Dialog')).toContainText(
+    'Delete notebook lab?'
+  );
   await page.getByRole('button', { name: 'Delete lab' }).last().click();
   await expect(row(page, 'lab')).toHaveCount(0);
 });
 
-test('a launch with a taken name shows the server message', async ({ page }) => {
+test('a launch with a taken name shows the server message', async ({
+  page
+}) => {
   await openPanel(page);
-  await expect(row(page, 'taken').locator('[data-phase="Running"]')).toBeVisible();
+  await expect(
+    row(page, 'taken').locator('[data-phase="Running"]')
+  ).toBeVisible();
 
   await launch(page, 'taken', '1', false);
 

@@ -17,7 +17,11 @@ export interface ILaunchFormProps {
  * Name, configurations, resources within the template's bounds, and the
  * update policy. Each field says what is wrong with it before the submit.
  */
-export function LaunchForm({ template, onLaunch, onCancel }: ILaunchFormProps): JSX.Element {
+export function LaunchForm({
+  template,
+  onLaunch,
+  onCancel
+}: ILaunchFormProps): JSX.Element {
   const bounds = template.resources;
   const [name, setName] = useState('');
   const [cpu, setCpu] = useState(bounds.cpu.default);
@@ -62,7 +66,12 @@ export function LaunchForm({ template, onLaunch, onCancel }: ILaunchFormProps): 
     }
   };
 
-  const field = (id: string, label: string, problem: string | null, input: JSX.Element) => (
+  const field = (
+    id: string,
+    label: string,
+    problem: string | null,
+    input: JSX.Element
+  ) => (
     <div className="jp-nbctl-field">
       <label htmlFor={id}>{label}</label>
       {input}
@@ -75,7 +84,11 @@ export function LaunchForm({ template, onLaunch, onCancel }: ILaunchFormProps): 
   );
 
   return (
-    <form className="jp-nbctl-launch" onSubmit={submit} aria-label={`Launch ${template.displayName}`}>
+    <form
+      className="jp-nbctl-launch"
+      onSubmit={submit}
+      aria-label={`Launch ${template.displayName}`}
+    >
       <h3>Launch {template.displayName}</h3>
       {field(
         'nbctl-name',
@@ -95,16 +108,26 @@ export function LaunchForm({ template, onLaunch, onCancel }: ILaunchFormProps): 
         <fieldset className="jp-nbctl-field">
           <legend>Configurations</legend>
           {template.configurations.map(c => (
-            <label key={c.name} className="jp-nbctl-checkbox" title={c.description}>
+            <label
+              key={c.name}
+              className="jp-nbctl-checkbox"
+              title={c.description}
+            >
               <input
                 type="checkbox"
                 checked={picked.includes(c.name)}
                 onChange={e =>
-                  setPicked(p => (e.target.checked ? [...p, c.name] : p.filter(x => x !== c.name)))
+                  setPicked(p =>
+                    e.target.checked
+                      ? [...p, c.name]
+                      : p.filter(x => x !== c.name)
+                  )
                 }
               />
               <span>{c.displayName}</span>
-              {c.description && <span className="jp-nbctl-hint"> — {c.description}</span>}
+              {c.description && (
+                <span className="jp-nbctl-hint"> — {c.description}</span>
+              )}
             </label>
           ))}
         </fieldset>
@@ -168,10 +191,18 @@ export function LaunchForm({ template, onLaunch, onCancel }: ILaunchFormProps): 
         </p>
       )}
       <div className="jp-nbctl-actions">
-        <button type="button" className="jp-mod-styled jp-mod-reject" onClick={onCancel}>
+        <button
+          type="button"
+          className="jp-mod-styled jp-mod-reject"
+          onClick={onCancel}
+        >
           Cancel
         </button>
-        <button type="submit" className="jp-mod-styled jp-mod-accept" disabled={!valid || busy}>
+        <button
+          type="submit"
+          className="jp-mod-styled jp-mod-accept"
+          disabled={!valid || busy}
+        >
           Launch
         </button>
       </div>

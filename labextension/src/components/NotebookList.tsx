@@ -25,9 +25,16 @@ export interface INotebookListProps {
 }
 
 /** The user's notebooks, each with its status and the actions its owner may take. */
-export function NotebookList({ notebooks, actions }: INotebookListProps): JSX.Element {
+export function NotebookList({
+  notebooks,
+  actions
+}: INotebookListProps): JSX.Element {
   if (notebooks.length === 0) {
-    return <p className="jp-nbctl-empty">You have no notebooks yet. Launch one from a template below.</p>;
+    return (
+      <p className="jp-nbctl-empty">
+        You have no notebooks yet. Launch one from a template below.
+      </p>
+    );
   }
   return (
     <ul className="jp-nbctl-notebooks" aria-label="My notebooks">
@@ -38,7 +45,13 @@ export function NotebookList({ notebooks, actions }: INotebookListProps): JSX.El
   );
 }
 
-function NotebookRow({ notebook, actions }: { notebook: INotebook; actions: INotebookActions }): JSX.Element {
+function NotebookRow({
+  notebook,
+  actions
+}: {
+  notebook: INotebook;
+  actions: INotebookActions;
+}): JSX.Element {
   const [resizing, setResizing] = useState(false);
   const nb = notebook;
   const running = nb.phase === 'Running';
@@ -60,12 +73,19 @@ function NotebookRow({ notebook, actions }: { notebook: INotebook; actions: INot
     </button>
   );
   return (
-    <li className="jp-nbctl-notebook" data-notebook={nb.name} data-phase={nb.phase}>
+    <li
+      className="jp-nbctl-notebook"
+      data-notebook={nb.name}
+      data-phase={nb.phase}
+    >
       <div className="jp-nbctl-notebook-head">
         <span className="jp-nbctl-notebook-name">{nb.name}</span>
         <StatusBadge phase={nb.phase} />
         {nb.updateAvailable && (
-          <span className="jp-nbctl-update" title={`Revision ${nb.latestRevision} is available`}>
+          <span
+            className="jp-nbctl-update"
+            title={`Revision ${nb.latestRevision} is available`}
+          >
             update available
           </span>
         )}
@@ -81,10 +101,15 @@ function NotebookRow({ notebook, actions }: { notebook: INotebook; actions: INot
       )}
       {nb.mine && (
         <div className="jp-nbctl-actions">
-          {running && nb.url && button('Open', () => actions.open(nb), 'jp-mod-accept')}
-          {nb.stopped ? button('Start', () => void actions.start(nb.name)) : button('Stop', () => void actions.stop(nb.name))}
+          {running &&
+            nb.url &&
+            button('Open', () => actions.open(nb), 'jp-mod-accept')}
+          {nb.stopped
+            ? button('Start', () => void actions.start(nb.name))
+            : button('Stop', () => void actions.stop(nb.name))}
           {button('Resize', () => setResizing(r => !r))}
-          {nb.updateAvailable && button('Update', () => void actions.update(nb.name))}
+          {nb.updateAvailable &&
+            button('Update', () => void actions.update(nb.name))}
           {button('Events', () => actions.events(nb.name))}
           {button('Logs', () => actions.logs(nb.name))}
           {button('Delete', () => void actions.remove(nb), 'jp-mod-warn')}
@@ -111,9 +136,10 @@ function ResizeForm(props: {
 }): JSX.Element {
   const [cpu, setCpu] = useState(props.notebook.resources.cpu ?? '');
   const [memory, setMemory] = useState(props.notebook.resources.memory ?? '');
-  const problems = [cpu && boundsProblem('CPU', cpu, {}), memory && boundsProblem('Memory', memory, {})].filter(
-    Boolean
-  );
+  const problems = [
+    cpu && boundsProblem('CPU', cpu, {}),
+    memory && boundsProblem('Memory', memory, {})
+  ].filter(Boolean);
   return (
     <form
       className="jp-nbctl-resize"
@@ -121,16 +147,32 @@ function ResizeForm(props: {
       onSubmit={e => {
         e.preventDefault();
         if (!problems.length) {
-          void props.onResize({ ...(cpu ? { cpu } : {}), ...(memory ? { memory } : {}) }).catch(() => undefined);
+          void props
+            .onResize({
+              ...(cpu ? { cpu } : {}),
+              ...(memory ? { memory } : {})
+            })
+            .catch(() => undefined);
         }
       }}
     >
       <label>
-        CPU <input className="jp-mod-styled" value={cpu} onChange={e => setCpu(e.target.value)} aria-label="CPU" />
+        CPU{' '}
+        <input
+          className="jp-mod-styled"
+          value={cpu}
+          onChange={e => setCpu(e.target.value)}
+          aria-label="CPU"
+        />
       </label>
       <label>
         Memory{' '}
-        <input className="jp-mod-styled" value={memory} onChange={e => setMemory(e.target.value)} aria-label="Memory" />
+        <input
+          className="jp-mod-styled"
+          value={memory}
+          onChange={e => setMemory(e.target.value)}
+          aria-label="Memory"
+        />
       </label>
       {problems.map(p => (
         <span key={String(p)} className="jp-nbctl-problem" role="alert">
@@ -138,10 +180,18 @@ function ResizeForm(props: {
         </span>
       ))}
       <div className="jp-nbctl-actions">
-        <button type="button" className="jp-mod-styled jp-mod-reject" onClick={props.onCancel}>
+        <button
+          type="button"
+          className="jp-mod-styled jp-mod-reject"
+          onClick={props.onCancel}
+        >
           Cancel
         </button>
-        <button type="submit" className="jp-mod-styled jp-mod-accept" disabled={problems.length > 0}>
+        <button
+          type="submit"
+          className="jp-mod-styled jp-mod-accept"
+          disabled={problems.length > 0}
+        >
           Resize and restart
         </button>
       </div>

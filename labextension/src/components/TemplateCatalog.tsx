@@ -11,9 +11,14 @@ export interface ITemplateCatalogProps {
 }
 
 /** A card per template: its icon, name, description and image. */
-export function TemplateCatalog({ templates, onPick }: ITemplateCatalogProps): JSX.Element {
+export function TemplateCatalog({
+  templates,
+  onPick
+}: ITemplateCatalogProps): JSX.Element {
   if (templates.length === 0) {
-    return <p className="jp-nbctl-empty">No templates are offered to you yet.</p>;
+    return (
+      <p className="jp-nbctl-empty">No templates are offered to you yet.</p>
+    );
   }
   return (
     <ul className="jp-nbctl-catalog" aria-label="Templates">
@@ -28,14 +33,21 @@ export function TemplateCatalog({ templates, onPick }: ITemplateCatalogProps): J
             {template.icon ? (
               <img className="jp-nbctl-card-icon" src={template.icon} alt="" />
             ) : (
-              <span className="jp-nbctl-card-icon jp-nbctl-card-icon-default" aria-hidden="true">
+              <span
+                className="jp-nbctl-card-icon jp-nbctl-card-icon-default"
+                aria-hidden="true"
+              >
                 {template.displayName.slice(0, 1).toUpperCase()}
               </span>
             )}
             <span className="jp-nbctl-card-text">
-              <span className="jp-nbctl-card-title">{template.displayName}</span>
+              <span className="jp-nbctl-card-title">
+                {template.displayName}
+              </span>
               {template.description && (
-                <span className="jp-nbctl-card-description">{template.description}</span>
+                <span className="jp-nbctl-card-description">
+                  {template.description}
+                </span>
               )}
               <span className="jp-nbctl-card-image">{template.image}</span>
             </span>
