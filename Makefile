@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 .PHONY: help demo test lint crds openapi bench screenshots browser controlplane clean
 
 help:
-	@echo "make demo   - a local cluster with the CRDs and the seed's examples, until Ctrl-C"
+	@echo "make demo   - a local cluster, the controller, the examples and JupyterLab as alice, until Ctrl-C"
 	@echo "make test   - lint and every test, against a real local control plane"
 	@echo "make crds   - regenerate deploy/crds from the models"
 	@echo "make openapi - regenerate docs/openapi.json from the API"
@@ -43,7 +43,9 @@ demo: $(STAMP) controlplane
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(VENV)/bin/hadolint controller/Dockerfile
+	$(VENV)/bin/hadolint controller/Dockerfile devcluster/images/*/Dockerfile
+	# The panel's TypeScript and CSS: ESLint, Prettier and Stylelint, as JupyterLab's extension template sets them.
+	npm run --silent lint:check
 
 # The browser tests use Debian's Chromium; test tools cannot download browsers here.
 browser:

@@ -1,8 +1,8 @@
 """Run the local control plane from the command line.
 
 python -m devcluster build   # build or find the binaries; prints their directory
-python -m devcluster up      # a cluster with the CRDs, until Ctrl-C
-python -m devcluster demo    # the same plus the seed's examples, with directions
+python -m devcluster up      # a cluster with the CRDs, until Ctrl-C (--real-node: with the real node)
+python -m devcluster demo    # the same, the controller, the examples and JupyterLab as alice
 """
 
 from __future__ import annotations
@@ -16,8 +16,15 @@ import time
 from typing import NoReturn
 
 from devcluster.cluster import Cluster, build_binaries
-from devcluster.controller import ControllerProcess
-from devcluster.install import install_crds, install_policies, install_rbac, install_seed_examples
+from devcluster.deployment import deploy_controller
+from devcluster.install import (
+    install_crds,
+    install_policies,
+    install_rbac,
+    install_seed_examples,
+    real_node_template,
+    wait_for_policies,
+)
 from devcluster.jupyter import JupyterServer
 
 
@@ -32,11 +39,54 @@ def _exit_on_term() -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+DEMO_NOTEBOOK = "my-notebook"
+
+
+def _demo_examples(cluster: Cluster) -> None:
+    """The examples, and alice's notebook running on the real node."""
+    # alice may launch notebooks in `default`, and owns the example notebooks there.
+    cluster.kubectl(
+        "create",
+        "rolebinding",
+        "nbctl-users",
+        "--clusterrole=nbctl-user",
+        "--group=nbctl-users",
+        "-n",
+        "default",
+    )
+    install_seed_examples(cluster, notebook_user="alice")
+    template = real_node_template(cluster.built_images["notebook"].ref)
+    cluster.kubectl(
+        "apply", "--server-side", "--field-manager=nbctl-install", "-f", "-", input=json.dumps(template)
+    )
+    mine = {
+        "apiVersion": "jackhoman.dev/v1beta1",
+        "kind": "Notebook",
+        "metadata": {"name": DEMO_NOTEBOOK, "namespace": "default"},
+        "spec": {"templateRef": {"name": "jupyterlab", "namespace": "kubeflow"}},
+    }
+    cluster.kubectl("create", "-f", "-", input=json.dumps(mine), user="alice")
+    print(f"waiting for alice's {DEMO_NOTEBOOK} to run on the real node", file=sys.stderr, flush=True)
+    cluster.kubectl(
+        "wait",
+        "--for=jsonpath={.status.phase}=Running",
+        f"notebook/{DEMO_NOTEBOOK}",
+        "-n",
+        "default",
+        "--timeout=180s",
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m devcluster", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("command", choices=["build", "up", "demo"])
+    parser.add_argument(
+        "--real-node",
+        action="store_true",
+        help="up: also the real node and the gateway (demo always has them)",
+    )
     args = parser.parse_args(argv)
 
     bin_dir = build_binaries()
@@ -47,30 +97,32 @@ def main(argv: list[str] | None = None) -> int:
     _exit_on_term()
     try:
         with contextlib.ExitStack() as stack:
-            cluster = stack.enter_context(Cluster(bin_dir=bin_dir))
+            demo = args.command == "demo"
+            # The demo runs real notebooks: one real node, and a gateway in front of it.
+            real = demo or args.real_node
+            cluster = stack.enter_context(Cluster(bin_dir=bin_dir, real_node=real, gateway=real))
             install_crds(cluster)
-            install_rbac(cluster)
-            install_policies(cluster)
-            controller = None
-            if args.command == "demo":
-                controller = ControllerProcess(cluster).start()
-                stack.callback(controller.stop)
-                # alice may launch notebooks in `default`, and owns the seed's notebook there.
-                cluster.kubectl(
-                    "create",
-                    "rolebinding",
-                    "nbctl-users",
-                    "--clusterrole=nbctl-user",
-                    "--group=nbctl-users",
-                    "-n",
+            if demo:
+                # As an operations team installs it: deploy/ with an overlay naming the local image.
+                deployed = deploy_controller(cluster)
+                wait_for_policies(cluster)
+                _demo_examples(cluster)
+                lab = JupyterServer(
+                    cluster,
+                    "alice",
                     "default",
+                    lab=True,
+                    extra=[f"--NbctlApp.notebook_url_base={cluster.gateway_url}"],
                 )
-                install_seed_examples(cluster, notebook_user="alice")
-                lab = JupyterServer(cluster, "alice", "default", lab=True)
                 stack.enter_context(lab)
+            else:
+                install_rbac(cluster)
+                install_policies(cluster)
             info = cluster.info()
-            if controller is not None:
-                info["controller_log"] = str(controller.log_path)
+            if demo:
+                info["controller_metrics"] = f"{deployed.metrics_url}/metrics"
+                info["gateway"] = cluster.gateway_url
+                info["notebook"] = f"{cluster.gateway_url}/notebook/default/{DEMO_NOTEBOOK}/lab"
                 info["jupyterlab"] = f"{lab.url}/lab?nbctl&token={lab.token}"
             print(json.dumps({"event": "ready", **info}), flush=True)
             admin = info["kubeconfigs"]["admin"]
@@ -79,8 +131,13 @@ def main(argv: list[str] | None = None) -> int:
                 f"  export KUBECONFIG={admin}\n"
                 f"  {info['kubectl']} get notebooks,templates,poddefaults -A\n"
                 f"As alice: {info['kubectl']} --kubeconfig={info['kubeconfigs']['alice']} auth whoami\n"
-                + (f"The controller's log: {info['controller_log']}\n" if controller else "")
-                + (f"JupyterLab, as alice: {info['jupyterlab']}\n" if controller else "")
+                + (
+                    f"The controller's log: {info['kubectl']} logs -n nbctl-system deploy/nbctl-controller\n"
+                    f"alice's notebook, through the gateway: {info['notebook']}\n"
+                    f"JupyterLab, as alice: {info['jupyterlab']}\n"
+                    if demo
+                    else ""
+                )
                 + "Ctrl-C stops it and removes everything it made.",
                 file=sys.stderr,
                 flush=True,

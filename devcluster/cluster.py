@@ -15,12 +15,9 @@ that forked the child.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import os
 import shutil
-import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -35,7 +32,14 @@ from typing import Any
 
 import yaml
 
-from devcluster.pki import Pki, make_pki
+from devcluster.gateway import Traefik
+from devcluster.images import Built
+from devcluster.images import build_all as build_images
+from devcluster.node import NODE_PARTS, NODE_TAINT, RealNode
+from devcluster.node import bin_dir as node_bin_dir
+from devcluster.node import reap as reap_node
+from devcluster.pki import Pki, issue_certificate, make_pki
+from devcluster.processes import Component, free_port
 
 REPO = Path(__file__).resolve().parent.parent
 KWOK_STAGES = Path(__file__).resolve().parent / "kwok-stages"
@@ -48,6 +52,8 @@ NODE_IP = "127.63.0.1"
 # kwok reports ImagePullBackOff for pods of this image (kwok-stages/).
 UNPULLABLE_IMAGE = "registry.invalid/unpullable:1"
 CONTROLLER_USER = "system:serviceaccount:nbctl-system:nbctl-controller"
+# The API server's client certificate towards kubelets.
+KUBELET_CLIENT = "kube-apiserver-kubelet-client"
 KCM_CONTROLLERS = (
     "serviceaccount-controller",
     "serviceaccount-token-controller",
@@ -90,6 +96,8 @@ USERS: dict[str, User] = {
     "kube-scheduler": User("system:kube-scheduler", "3"),
     # kwok is the kubelet of every fake node; it needs nodes, pods and leases.
     "kwok": User("kwok", "4", ("system:masters",)),
+    # The gateway (Traefik) reads routes, services and endpoints (devcluster/gateway.py).
+    "traefik": User("traefik", "5"),
 }
 """Short name → identity. `controller` is named like the controller's ServiceAccount,
 so the RBAC and policies written for the real deployment apply to it unchanged."""
@@ -111,62 +119,6 @@ class ClusterError(RuntimeError):
     """The control plane did not come up; the message names the component and its log."""
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _die_with_parent() -> None:
-    # Runs in the child between fork and exec: ask the kernel for SIGKILL when
-    # the parent goes, so no component outlives the Python that started it.
-    libc = ctypes.CDLL("libc.so.6", use_errno=True)
-    libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
-def stop_process(process: subprocess.Popen[bytes] | None, grace: float = 15.0) -> None:
-    """TERM, then KILL after `grace` seconds; nothing if it already ended."""
-    if process is None or process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(grace)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-@dataclass
-class _Component:
-    name: str
-    args: list[str]
-    log: Path
-    process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                self.args,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # Ctrl-C reaches us, and we stop them in order
-                preexec_fn=_die_with_parent,
-            )
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def stop(self, grace: float = 5.0) -> None:
-        stop_process(self.process, grace)
-
-    def tail(self, lines: int = 15) -> str:
-        try:
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
-
-
 @dataclass
 class Cluster:
     """A local control plane. Use as a context manager, or call start() and stop()."""
@@ -177,11 +129,19 @@ class Cluster:
     workdir: Path | None = None
     server: str = ""
     startup_seconds: float = 0.0
-    _components: list[_Component] = field(default_factory=list)
+    _components: list[Component] = field(default_factory=list)
     _reaper: subprocess.Popen[bytes] | None = None
     _pki: Pki | None = None
     _ports: dict[str, int] = field(default_factory=dict)
-    _kwok: _Component | None = None
+    _kwok: Component | None = None
+    # One real node (containerd and kubelet) beside the kwok nodes, and a gateway in front of it.
+    real_node: bool = False
+    gateway: bool = False
+    images: tuple[str, ...] = ("pause", "notebook", "controller")
+    node: RealNode | None = None
+    built_images: dict[str, Built] = field(default_factory=dict)
+    gateway_url: str = ""
+    _traefik: Traefik | None = None
 
     # ----------------------------------------------------------------- public
 
@@ -195,6 +155,10 @@ class Cluster:
         """Start every component and wait until each is healthy."""
         began = time.monotonic()
         _sweep_stale_workdirs()
+        if self.real_node:
+            # Built (or found in the cache) before anything starts: a cold build takes minutes.
+            node_bin_dir(*NODE_PARTS, *(("traefik",) if self.gateway else ()))
+            self.built_images = build_images(list(self.images))
         self.workdir = Path(tempfile.mkdtemp(prefix=f"nbctl-cluster-{os.getpid()}-"))
         self._start_reaper()
         try:
@@ -203,7 +167,13 @@ class Cluster:
             self._start_apiserver()
             self._create_nodes()
             self._start_rest()
+            if self.real_node:
+                self.node = RealNode(self, self.built_images)
+                self.node.start()
             self._wait_settled()
+            if self.gateway:
+                self._traefik = Traefik(self)
+                self.gateway_url = self._traefik.start()
         except BaseException:
             self.stop()
             raise
@@ -213,6 +183,11 @@ class Cluster:
 
     def stop(self) -> None:
         """Stop every component, newest first, and remove the temporary directory."""
+        if self.node is not None:
+            # The node first: its pods must go while containerd still answers.
+            for problem in self.node.stop():
+                self.log(f"teardown: {problem}")
+            self.node = None
         for component in reversed(self._components):
             component.stop()
         self._components.clear()
@@ -289,8 +264,11 @@ class Cluster:
     def _start_reaper(self) -> None:
         assert self.workdir is not None
         # A separate session survives whatever killed us, then cleans up.
+        # It also ends what a real node left (shims, containers, cgroups, its bridge).
+        reap = f"cd '{REPO}' && '{sys.executable}' -m devcluster.node '{self.workdir}'"
         script = (
-            f"while kill -0 {os.getpid()} 2>/dev/null; do sleep 0.5; done; sleep 1; rm -rf '{self.workdir}'"
+            f"while kill -0 {os.getpid()} 2>/dev/null; do sleep 0.5; done; sleep 1; "
+            f"{reap}; rm -rf '{self.workdir}'"
         )
         self._reaper = subprocess.Popen(
             ["sh", "-c", script],
@@ -303,9 +281,16 @@ class Cluster:
     def _write_config(self) -> None:
         assert self.workdir is not None
         for name in ("etcd", "apiserver", "kcm", "scheduler", "etcd-peer"):
-            self._ports[name] = _free_port()
+            self._ports[name] = free_port()
         self.server = f"https://127.0.0.1:{self._ports['apiserver']}"
         self._pki = make_pki(self.workdir / "pki")
+        issue_certificate(
+            self._pki,
+            self.workdir / "pki",
+            "apiserver-kubelet-client",
+            KUBELET_CLIENT,
+            ("nbctl:kubelet-api",),
+        )
         (self.workdir / "logs").mkdir()
         rows = []
         for user in USERS.values():
@@ -344,9 +329,9 @@ class Cluster:
             )
         )
 
-    def _component(self, name: str, args: list[str]) -> _Component:
+    def component(self, name: str, args: list[str], env: dict[str, str] | None = None) -> Component:
         assert self.workdir is not None
-        component = _Component(name, args, self.workdir / "logs" / f"{name}.log")
+        component = Component(name, args, self.workdir / "logs" / f"{name}.log", env)
         self._components.append(component)
         component.start()
         return component
@@ -355,7 +340,7 @@ class Cluster:
         assert self.workdir is not None
         client = f"http://127.0.0.1:{self._ports['etcd']}"
         peer = f"http://127.0.0.1:{self._ports['etcd-peer']}"
-        etcd = self._component(
+        etcd = self.component(
             "etcd",
             [
                 str(self.bin_dir / "etcd"),
@@ -372,12 +357,12 @@ class Cluster:
                 "--log-level=warn",
             ],
         )
-        self._wait(etcd, lambda: '"health":"true"' in self._get(f"{client}/health"), 30)
+        self.wait(etcd, lambda: '"health":"true"' in self._get(f"{client}/health"), 30)
 
     def _start_apiserver(self) -> None:
         assert self.workdir is not None and self._pki is not None
         pki = self._pki
-        apiserver = self._component(
+        apiserver = self.component(
             "kube-apiserver",
             [
                 str(self.bin_dir / "kube-apiserver"),
@@ -403,13 +388,18 @@ class Cluster:
                 f"--audit-policy-file={self.workdir / 'audit-policy.yaml'}",
                 f"--audit-log-path={self.audit_log}",
                 "--audit-log-mode=blocking",
+                # logs, exec and port-forward reach the real node's kubelet with this identity.
+                f"--kubelet-client-certificate={self.workdir / 'pki' / 'apiserver-kubelet-client.crt'}",
+                f"--kubelet-client-key={self.workdir / 'pki' / 'apiserver-kubelet-client.key'}",
+                f"--kubelet-certificate-authority={pki.ca_cert}",
+                "--kubelet-preferred-address-types=InternalIP",
                 "--profiling=false",
                 "--event-ttl=1h",
                 "--v=1",
             ],
         )
         token = USERS["admin"].token
-        self._wait(apiserver, lambda: self._get(f"{self.server}/readyz", token=token) == "ok", 90)
+        self.wait(apiserver, lambda: self._get(f"{self.server}/readyz", token=token) == "ok", 90)
 
     def _create_nodes(self) -> None:
         shape = self.nodes
@@ -452,7 +442,7 @@ class Cluster:
     def _start_rest(self) -> None:
         assert self.workdir is not None and self._pki is not None
         pki = self._pki
-        kcm = self._component(
+        kcm = self.component(
             "kube-controller-manager",
             [
                 str(self.bin_dir / "kube-controller-manager"),
@@ -463,7 +453,7 @@ class Cluster:
                 "--bind-address=127.0.0.1",
                 f"--secure-port={self._ports['kcm']}",
                 f"--cert-dir={self.workdir / 'pki' / 'kcm'}",
-                f"--controllers={','.join(KCM_CONTROLLERS)}",
+                f"--controllers={','.join(self._kcm_controllers())}",
                 f"--service-account-private-key-file={pki.sa_key}",
                 f"--root-ca-file={pki.ca_cert}",
                 "--use-service-account-credentials=true",
@@ -473,7 +463,7 @@ class Cluster:
                 "--v=1",
             ],
         )
-        scheduler = self._component(
+        scheduler = self.component(
             "kube-scheduler",
             [
                 str(self.bin_dir / "kube-scheduler"),
@@ -498,7 +488,7 @@ class Cluster:
                     {"key": ".spec.containers.[0].image", "operator": "NotIn", "values": [UNPULLABLE_IMAGE]}
                 )
         stages.write_text(yaml.safe_dump_all(documents))
-        kwok = self._component(
+        kwok = self.component(
             "kwok",
             [
                 str(self.bin_dir / "kwok"),
@@ -513,13 +503,21 @@ class Cluster:
                 "--node-lease-duration-seconds=40",
             ],
         )
-        self._wait(kcm, lambda: self._get(f"https://127.0.0.1:{self._ports['kcm']}/healthz") == "ok", 60)
-        self._wait(
+        self.wait(kcm, lambda: self._get(f"https://127.0.0.1:{self._ports['kcm']}/healthz") == "ok", 60)
+        self.wait(
             scheduler,
             lambda: self._get(f"https://127.0.0.1:{self._ports['scheduler']}/healthz") == "ok",
             60,
         )
         self._kwok = kwok
+
+    def _kcm_controllers(self) -> tuple[str, ...]:
+        # A gateway routes to a Service's EndpointSlices; without one, they are writes nobody reads.
+        return (*KCM_CONTROLLERS, "endpointslice-controller") if self.gateway else KCM_CONTROLLERS
+
+    @property
+    def pki(self) -> Pki | None:
+        return self._pki
 
     def _wait_settled(self) -> None:
         """Nodes ready and schedulable, and the default ServiceAccount made."""
@@ -529,17 +527,31 @@ class Cluster:
             items = json.loads(out)["items"]
             for node in items:
                 conditions = {c["type"]: c["status"] for c in node["status"].get("conditions", [])}
-                taints = node["spec"].get("taints") or []
+                # The real node keeps its own taint (only pods that ask land there).
+                taints = [t for t in node["spec"].get("taints") or [] if t["key"] != NODE_TAINT["key"]]
                 if conditions.get("Ready") != "True" or taints:
                     return False
-            return len(items) == self.nodes.count
+            return len(items) == self.nodes.count + (1 if self.real_node else 0)
 
         def default_sa() -> bool:
             return self.kubectl("get", "serviceaccount", "default", check=False).returncode == 0
 
         assert self._kwok is not None
-        self._wait(self._kwok, nodes_ready, 90, what="the fake nodes to become Ready and untainted")
-        self._wait(self._components[-1], default_sa, 60, what="the default ServiceAccount")
+        if self.real_node:
+            self._bind_kubelet_client()
+        self.wait(self._kwok, nodes_ready, 90, what="the nodes to become Ready and untainted")
+        self.wait(self._components[-1], default_sa, 60, what="the default ServiceAccount")
+
+    def _bind_kubelet_client(self) -> None:
+        # The kubelet asks the API server whether the API server's own client may
+        # read logs or exec: kubelet-api-admin says yes, and nothing more.
+        self.kubectl(
+            "create",
+            "clusterrolebinding",
+            "nbctl-apiserver-kubelet",
+            "--clusterrole=system:kubelet-api-admin",
+            f"--user={KUBELET_CLIENT}",
+        )
 
     # ---------------------------------------------------------------- helpers
 
@@ -561,9 +573,9 @@ class Cluster:
         with urllib.request.urlopen(request, timeout=5, context=context) as response:
             return str(response.read().decode())
 
-    def _wait(
+    def wait(
         self,
-        component: _Component,
+        component: Component,
         ready: Callable[[], bool],
         timeout: float,
         what: str | None = None,
@@ -621,6 +633,7 @@ def _sweep_stale_workdirs() -> None:
         except (IndexError, ValueError):
             continue
         if not _pid_alive(pid):
+            reap_node(path)
             shutil.rmtree(path, ignore_errors=True)
 
 

@@ -8,7 +8,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devcluster.cluster import REPO, Cluster, _die_with_parent, _free_port, stop_process
+from devcluster.cluster import REPO, Cluster
+from devcluster.processes import die_with_parent, free_port, stop_process
 
 
 @dataclass
@@ -20,7 +21,7 @@ class ControllerProcess:
     # Another identity's kubeconfig (say, a real ServiceAccount token's).
     kubeconfig: Path | None = None
     # /metrics and /readyz; a free port is picked for each ControllerProcess.
-    metrics_port: int = field(default_factory=_free_port)
+    metrics_port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
 
@@ -42,7 +43,7 @@ class ControllerProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 cwd=REPO,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -6,29 +6,26 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from devcluster.cluster import REPO, Cluster
+from devcluster.node import placement
 
 CRDS = REPO / "deploy" / "crds"
-SEED_EXAMPLES = REPO.parent / "shared" / "seed" / "examples.yaml"
-
-# The seed's Template copies this Secret as a dependency; the seed does not
-# include it, so the demo makes a harmless stand-in.
-_PYPI_SECRET = """
-apiVersion: v1
-kind: Secret
-metadata: {name: pypi.private.com, namespace: kubeflow}
-stringData: {pip.conf: "[global]\\nindex-url = https://pypi.private.com/simple\\n"}
-"""
+EXAMPLES = REPO / "deploy" / "examples"
+# The first example the project was designed from (PodDefaults, Template, Notebook),
+# and the Secret its Template copies.
+SEED_EXAMPLES = EXAMPLES / "seed" / "examples.yaml"
+SEED_SECRET = EXAMPLES / "seed" / "pypi-secret.yaml"
 
 
 def install_crds(cluster: Cluster) -> None:
     """Apply the CRDs and wait until the API server serves them."""
     cluster.kubectl("apply", "--server-side", "--field-manager=nbctl-install", "-f", str(CRDS))
     for path in sorted(CRDS.glob("*.yaml")):
-        _wait_established(cluster, yaml.safe_load(path.read_text())["metadata"]["name"])
+        wait_established(cluster, yaml.safe_load(path.read_text())["metadata"]["name"])
 
 
 def ensure_namespace(cluster: Cluster, name: str) -> None:
@@ -39,22 +36,27 @@ def ensure_namespace(cluster: Cluster, name: str) -> None:
 def install_seed_examples(
     cluster: Cluster, examples: Path = SEED_EXAMPLES, notebook_user: str = "admin"
 ) -> None:
-    """Apply the seed's PodDefaults, Template and Notebook, with the Secret they name.
+    """Apply the example PodDefaults, Template and Notebook, with the Secret they name.
 
     The Notebook is created by `notebook_user`, who then owns it.
     """
-    if not examples.exists():
-        raise FileNotFoundError(f"the seed examples are not at {examples}")
     ensure_namespace(cluster, "kubeflow")
     apply = ("apply", "--server-side", "--field-manager=nbctl-install", "-f", "-")
-    cluster.kubectl(*apply, input=_PYPI_SECRET)
-    docs = [doc for doc in yaml.safe_load_all(examples.read_text()) if doc]
+    cluster.kubectl("apply", "--server-side", "--field-manager=nbctl-install", "-f", str(SEED_SECRET))
+    docs = seed_documents(examples)
     for doc in docs:
         if doc["kind"] == "Notebook":
             # Users may create notebooks, not apply them (an apply is a patch, which owners get later).
             cluster.kubectl("create", "-f", "-", input=json.dumps(doc), user=notebook_user)
         else:
             cluster.kubectl(*apply, input=json.dumps(doc))
+
+
+def seed_documents(examples: Path = SEED_EXAMPLES) -> list[dict[str, Any]]:
+    """The example's objects, in order; fails with the path when the file is missing."""
+    if not examples.exists():
+        raise FileNotFoundError(f"the example objects are not at {examples}: is the checkout complete?")
+    return [doc for doc in yaml.safe_load_all(examples.read_text()) if doc]
 
 
 def istio_crds_file() -> Path:
@@ -75,10 +77,10 @@ def install_istio_virtualservice_crd(cluster: Cluster) -> None:
     cluster.kubectl(
         "apply", "--server-side", "--field-manager=nbctl-install", "-f", "-", input=json.dumps(crd)
     )
-    _wait_established(cluster, "virtualservices.networking.istio.io")
+    wait_established(cluster, "virtualservices.networking.istio.io")
 
 
-def _wait_established(cluster: Cluster, name: str, timeout: float = 60) -> None:
+def wait_established(cluster: Cluster, name: str, timeout: float = 60) -> None:
     # `kubectl wait` fails at once, rather than waiting, if it reads the CRD a
     # moment before the API server lists it; poll instead.
     path = '{.status.conditions[?(@.type=="Established")].status}'
@@ -103,6 +105,11 @@ def install_rbac(cluster: Cluster) -> None:
 def install_policies(cluster: Cluster) -> None:
     """The admission policies, and a wait until the API server enforces them."""
     cluster.kubectl("apply", "--server-side", "--field-manager=nbctl-install", "-f", str(POLICIES))
+    wait_for_policies(cluster)
+
+
+def wait_for_policies(cluster: Cluster) -> None:
+    """Wait until the owner-stamp policy answers (policies load a moment after they are written)."""
     probe = {
         "apiVersion": "jackhoman.dev/v1beta1",
         "kind": "Notebook",
@@ -122,3 +129,37 @@ def install_policies(cluster: Cluster) -> None:
             return
         time.sleep(0.2)
     raise TimeoutError("the admission policies did not take effect within 30s")
+
+
+def real_node_template(image: str, name: str = "jupyterlab", namespace: str = "kubeflow") -> dict[str, Any]:
+    """A Template whose notebooks run on the real node, from the notebook image built here."""
+    return {
+        "apiVersion": "jackhoman.dev/v1beta1",
+        "kind": "Template",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "displayName": "JupyterLab (built here)",
+            "description": "JupyterLab 4 on the real node, from devcluster/images/notebook.",
+            "template": {
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "main",
+                            "image": image,
+                            # Built here and imported into the node's containerd; never pulled.
+                            "imagePullPolicy": "IfNotPresent",
+                            "ports": [{"containerPort": 8888, "name": "notebook-port"}],
+                            # Ready once Jupyter listens (its paths depend on the notebook's name).
+                            "readinessProbe": {"tcpSocket": {"port": 8888}, "periodSeconds": 1},
+                        }
+                    ],
+                    "securityContext": {"fsGroup": 100},
+                    **placement(),
+                }
+            },
+            "resources": {
+                "cpu": {"default": "500m", "min": "100m", "max": "1"},
+                "memory": {"default": "1Gi", "min": "256Mi", "max": "4Gi"},
+            },
+        },
+    }

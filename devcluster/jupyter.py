@@ -10,7 +10,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devcluster.cluster import REPO, Cluster, _die_with_parent, _free_port, stop_process
+from devcluster.cluster import REPO, Cluster
+from devcluster.processes import die_with_parent, free_port, stop_process
 
 
 @dataclass
@@ -23,7 +24,7 @@ class JupyterServer:
     lab: bool = False
     token: str = "nbctl-local-token"
     extra: list[str] = field(default_factory=list)
-    port: int = field(default_factory=_free_port)
+    port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -65,7 +66,7 @@ class JupyterServer:
             stderr=self.log_path.open("wb"),
             stdin=subprocess.DEVNULL,
             cwd=REPO,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
         )
         request = urllib.request.Request(
             f"{self.url}/api/status", headers={"Authorization": f"token {self.token}"}

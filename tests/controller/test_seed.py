@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import copy
 
-import pytest
 import yaml
 
 from devcluster.clients import Kube
 from devcluster.cluster import Cluster
 from devcluster.controller import ControllerProcess
-from devcluster.install import SEED_EXAMPLES, install_seed_examples
+from devcluster.install import install_seed_examples, seed_documents
 from jupyter_nbctl.models import GROUP, VERSION
 from tests.eventually import eventually
 
@@ -35,8 +34,6 @@ def _notebook(kube: Kube, namespace: str, name: str) -> dict:
 def test_the_seed_notebook_runs_with_its_poddefault_resources_and_prefix(
     cluster: Cluster, admin: Kube, controller: ControllerProcess
 ) -> None:
-    if not SEED_EXAMPLES.exists():
-        pytest.skip("the seed examples are not beside the repo")
     # Given the seed's PodDefaults, Template and Notebook, as they stand
     install_seed_examples(cluster)
 
@@ -85,9 +82,7 @@ def test_the_seed_notebook_runs_with_its_poddefault_resources_and_prefix(
 def test_a_picked_configuration_adds_its_port(
     cluster: Cluster, admin: Kube, controller: ControllerProcess, namespace: str
 ) -> None:
-    if not SEED_EXAMPLES.exists():
-        pytest.skip("the seed examples are not beside the repo")
-    docs = list(yaml.safe_load_all(SEED_EXAMPLES.read_text()))
+    docs = seed_documents()
     # Given the seed's template, offering spark-defaults, in a namespace of its own
     for doc in docs:
         doc = copy.deepcopy(doc)

@@ -10,21 +10,18 @@ import copy
 import json
 
 import pytest
-import yaml
 from kubernetes.client import ApiException
 
 from devcluster.clients import Kube
 from devcluster.cluster import Cluster
-from devcluster.install import SEED_EXAMPLES, ensure_namespace
+from devcluster.install import SEED_EXAMPLES, ensure_namespace, seed_documents
 from jupyter_nbctl.models import GROUP, VERSION
 
 PLURALS = {"Template": "templates", "PodDefault": "poddefaults", "Notebook": "notebooks"}
 
 
 def _seed() -> list[dict]:
-    if not SEED_EXAMPLES.exists():
-        pytest.skip(f"the seed examples are not at {SEED_EXAMPLES}")
-    return list(yaml.safe_load_all(SEED_EXAMPLES.read_text()))
+    return seed_documents()
 
 
 def test_every_seed_object_round_trips_through_the_api_server_unchanged(

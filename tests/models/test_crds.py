@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from devcluster.install import seed_documents
 from jupyter_nbctl.models import RESOURCES, Notebook, PodDefault, Template
 from jupyter_nbctl.models.crds import render_all
 
 REPO = Path(__file__).resolve().parents[2]
-SEED = REPO.parent / "shared" / "seed" / "examples.yaml"
 
 
 def test_deploy_crds_are_current_with_the_models() -> None:
@@ -46,10 +46,9 @@ def test_every_field_has_a_description_and_the_schema_is_structural(model) -> No
             assert node.get("description"), f"{path} has no description"
 
 
-@pytest.mark.skipif(not SEED.exists(), reason="the seed examples are not beside the repo")
 def test_the_seed_examples_parse_and_serialise_unchanged() -> None:
     kinds = {m.crd.kind: m for m in (Template, PodDefault, Notebook)}
-    for doc in yaml.safe_load_all(SEED.read_text()):
+    for doc in seed_documents():
         model = kinds[doc["kind"]].model_validate(doc)
         out = model.to_dict()
         # Defaults the models fill in are allowed; everything the seed said stays.

@@ -20,12 +20,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-import yaml
 
 from devcluster.clients import Kube
-from devcluster.cluster import REPO, Cluster, _die_with_parent, _free_port
+from devcluster.cluster import REPO, Cluster
 from devcluster.controller import ControllerProcess
-from devcluster.install import SEED_EXAMPLES
+from devcluster.install import seed_documents
+from devcluster.processes import die_with_parent, free_port
 from tests.controller.helpers import create, notebook, running_pod
 from tests.extension.conftest import bind_users
 
@@ -34,7 +34,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 def _stage(cluster: Cluster, admin: Kube, bob: Kube, alice: Kube, namespace: str) -> None:
     bind_users(cluster, namespace)
-    for doc in yaml.safe_load_all(SEED_EXAMPLES.read_text()):
+    for doc in seed_documents():
         doc = copy.deepcopy(doc)
         if doc["kind"] == "Notebook":
             continue
@@ -61,10 +61,8 @@ def test_the_panel_in_chromium(
 ) -> None:
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is needed: make test installs it (apt-get install chromium)")
-    if not SEED_EXAMPLES.exists():
-        pytest.skip("the seed examples are not beside the repo")
     _stage(cluster, admin, bob, alice, namespace)
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "NBCTL_UI_PORT": str(port),
@@ -85,7 +83,7 @@ def test_the_panel_in_chromium(
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
         cwd=tmp_path,
-        preexec_fn=_die_with_parent,
+        preexec_fn=die_with_parent,
     )
     try:
         url = f"http://127.0.0.1:{port}"

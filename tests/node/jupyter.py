@@ -1,0 +1,89 @@
+"""A client of a notebook's own Jupyter server, as a browser would use it through the gateway."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+import websocket
+
+
+@dataclass
+class NotebookClient:
+    """Jupyter's REST API and a kernel's websocket at `base` (ending in the notebook's prefix and /)."""
+
+    base: str
+    session: requests.Session = field(default_factory=requests.Session)
+
+    def status(self, timeout: float = 5) -> requests.Response:
+        return self.session.get(f"{self.base}api/status", timeout=timeout)
+
+    def _xsrf(self) -> dict[str, str]:
+        # Jupyter sets its XSRF cookie on the first page a browser loads.
+        if "_xsrf" not in self.session.cookies:
+            self.session.get(f"{self.base}lab", timeout=10).raise_for_status()
+        return {"X-XSRFToken": self.session.cookies["_xsrf"]}
+
+    def put_file(self, path: str, text: str) -> dict[str, Any]:
+        body = {"type": "file", "format": "text", "content": text}
+        response = self.session.put(
+            f"{self.base}api/contents/{path}", json=body, headers=self._xsrf(), timeout=10
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def get_file(self, path: str) -> requests.Response:
+        return self.session.get(f"{self.base}api/contents/{path}", params={"content": "1"}, timeout=10)
+
+    def start_kernel(self) -> str:
+        response = self.session.post(f"{self.base}api/kernels", json={}, headers=self._xsrf(), timeout=30)
+        response.raise_for_status()
+        return str(response.json()["id"])
+
+    def execute(self, kernel: str, code: str, timeout: float = 60) -> str:
+        """Run `code` in the kernel over its websocket; returns the text/plain result."""
+        url = self.base.replace("http://", "ws://", 1) + f"api/kernels/{kernel}/channels"
+        cookie = "; ".join(f"{k}={v}" for k, v in self.session.cookies.items())
+        ws = websocket.create_connection(url, timeout=timeout, cookie=cookie)
+        try:
+            msg_id = uuid.uuid4().hex
+            ws.send(
+                json.dumps(
+                    {
+                        "header": {
+                            "msg_id": msg_id,
+                            "username": "test",
+                            "session": uuid.uuid4().hex,
+                            "msg_type": "execute_request",
+                            "version": "5.3",
+                        },
+                        "parent_header": {},
+                        "metadata": {},
+                        "content": {
+                            "code": code,
+                            "silent": False,
+                            "store_history": False,
+                            "user_expressions": {},
+                            "allow_stdin": False,
+                        },
+                        "channel": "shell",
+                        "buffers": [],
+                    }
+                )
+            )
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                message = json.loads(ws.recv())
+                if message.get("parent_header", {}).get("msg_id") != msg_id:
+                    continue
+                if message["msg_type"] == "execute_result":
+                    return str(message["content"]["data"]["text/plain"])
+                if message["msg_type"] == "error":
+                    raise RuntimeError(f"the kernel raised {message['content']['ename']}")
+            raise TimeoutError(f"no result of {code!r} within {timeout}s")
+        finally:
+            ws.close()
