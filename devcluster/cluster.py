@@ -257,6 +257,12 @@ class Cluster:
             "kubeconfigs": {name: str(self.kubeconfig(name)) for name in USERS},
             "kubectl": str(self.kubectl_path),
             "workdir": str(self.workdir),
+            **(
+                {"images": {name: built.ref for name, built in self.built_images.items()}}
+                if self.real_node
+                else {}
+            ),
+            **({"gateway": self.gateway_url} if self.gateway else {}),
         }
 
     # ---------------------------------------------------------------- startup

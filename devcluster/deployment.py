@@ -89,23 +89,18 @@ def deploy_controller(cluster: Cluster, timeout: float = 120) -> DeployedControl
     image = cluster.built_images["controller"].ref
     health_port, metrics_port = free_port(), free_port()
     directory = overlay(cluster, image, health_port, metrics_port)
-    # deploy/ holds the CRDs and the objects that use them: apply until the API
-    # server serves the kinds (the first pass creates the CRDs).
+    # The overlay sits outside the repository, as an operations team's own would.
+    rendered = cluster.kubectl("kustomize", "--load-restrictor=LoadRestrictionsNone", directory).stdout
     deadline = time.monotonic() + 60
     while True:
         out = cluster.kubectl(
-            "apply",
-            "--server-side",
-            "--force-conflicts",
-            "--load-restrictor=LoadRestrictionsNone",
-            "-k",
-            directory,
-            check=False,
+            "apply", "--server-side", "--force-conflicts", "-f", "-", input=rendered, check=False
         )
         if out.returncode == 0:
             break
         if time.monotonic() > deadline:
-            raise RuntimeError(f"kubectl apply -k {directory} failed:\n{out.stderr}")
+            raise RuntimeError(f"kubectl apply of {directory} failed:\n{out.stderr}")
+        # deploy/ holds the CRDs and objects of their kinds: the first pass makes the CRDs.
         for crd in ("notebooks", "templates", "poddefaults", "templaterevisions"):
             wait_established(cluster, f"{crd}.jackhoman.dev")
     out = cluster.kubectl(

@@ -23,8 +23,12 @@ pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
 @pytest.fixture(scope="session")
 def cluster() -> Iterator[Cluster]:
-    """A running control plane with jupyter-nbctl's CRDs, roles and admission policies."""
-    with Cluster(bin_dir=build_binaries()) as running:
+    """A running control plane with jupyter-nbctl's CRDs, roles and admission policies.
+
+    Beside the kwok nodes it has one real node (containerd and kubelet) and a
+    gateway (Traefik), for the tests about what happens inside a notebook.
+    """
+    with Cluster(bin_dir=build_binaries(), real_node=True, gateway=True) as running:
         install_crds(running)
         install_rbac(running)
         install_policies(running)
