@@ -8,10 +8,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint crds openapi bench screenshots browser controlplane clean
+.PHONY: help demo test lint crds openapi bench screenshots browser controlplane node images clean
 
 help:
-	@echo "make demo   - a local cluster, the controller, the examples and JupyterLab as alice, until Ctrl-C"
+	@echo "make demo   - a local cluster with a real node, the controller, the examples and JupyterLab as alice, until Ctrl-C"
 	@echo "make test   - lint and every test, against a real local control plane"
 	@echo "make crds   - regenerate deploy/crds from the models"
 	@echo "make openapi - regenerate docs/openapi.json from the API"
@@ -37,7 +37,20 @@ $(STAMP): pyproject.toml package.json
 controlplane:
 	@bash devcluster/build.sh >/dev/null
 
-demo: $(STAMP) controlplane
+# The real node's system needs, from Debian: runc's seccomp (libseccomp-dev,
+# pkg-config), the images' root file systems (mmdebstrap), bridges (iproute2).
+NODE_DEBS := libseccomp-dev pkg-config mmdebstrap iproute2
+node:
+	@pkg-config --exists libseccomp 2>/dev/null && command -v mmdebstrap >/dev/null && command -v ip >/dev/null || { \
+	  echo "installing $(NODE_DEBS) for the real node"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(NODE_DEBS) >/dev/null; }
+	@bash devcluster/build-node.sh >/dev/null
+
+# The pause, notebook and controller images, built here (no registry, no Docker).
+images: $(STAMP) node
+	@$(PY) -m devcluster.images >/dev/null
+
+demo: $(STAMP) controlplane node images
 	$(PY) -m devcluster demo
 
 lint: $(STAMP)
@@ -53,7 +66,7 @@ browser:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: $(STAMP) controlplane browser lint
+test: $(STAMP) controlplane node images browser lint
 	$(PY) -m pytest
 
 crds: $(STAMP)
@@ -69,7 +82,7 @@ bench: $(STAMP) controlplane
 	$(PY) -m bench.list_notebooks
 	$(PY) -m bench.scale
 
-screenshots: $(STAMP) controlplane browser
+screenshots: $(STAMP) controlplane node images browser
 	NBCTL_UI_SCREENSHOTS=$(CURDIR)/docs/screenshots $(PY) -m pytest tests/ui -q
 
 clean:

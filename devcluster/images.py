@@ -337,6 +337,9 @@ def build(name: str) -> Built:
         root = Path(tmp) / "rootfs"
         config = _apply(instructions, root)
         _pack(root, config, ref, archive)
+    for older in archive.parent.glob(f"{name}-*.oci.tar"):
+        if older != archive:
+            older.unlink()
     seconds = time.monotonic() - began
     _log(f"built {ref} in {seconds:.0f}s: {archive} ({archive.stat().st_size >> 20} MiB)")
     return Built(name, ref, archive, seconds, cached=False)

@@ -550,6 +550,10 @@ class RealNode:
                         future.result()
                 importer.stop(10)
                 (store / ".done").touch()
+                # Older stores: running clusters hold their own links, so they may go.
+                for old in (CACHE / "node").glob("image-store-*"):
+                    if old != store:
+                        shutil.rmtree(old, ignore_errors=True)
                 self.cluster.log(f"  images unpacked into {store} in {time.monotonic() - began:.1f}s (once)")
         _link_tree(store / "root", root)
 

@@ -77,6 +77,19 @@ def controller(cluster: Cluster) -> Iterator[ControllerProcess]:
     process.stop()
 
 
+GATEWAY_ARGS = ["--routing=gateway", "--gateway=kubeflow/kubeflow-gateway"]
+
+
+@pytest.fixture
+def gateway_controller(controller: ControllerProcess) -> Iterator[ControllerProcess]:
+    """The session's controller, writing Gateway API routes (to the local Traefik) for one test."""
+    controller.args = GATEWAY_ARGS
+    controller.restart()
+    yield controller
+    controller.args = []
+    controller.restart()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     """On a failure, show the end of the controller's log: it says what it decided."""

@@ -26,18 +26,6 @@ from tests.eventually import eventually
 from tests.extension.conftest import bind_users
 from tests.node.jupyter import NotebookClient
 
-GATEWAY_ARGS = ["--routing=gateway", "--gateway=kubeflow/kubeflow-gateway"]
-
-
-@pytest.fixture(scope="module")
-def gateway_controller(controller: ControllerProcess) -> Iterator[ControllerProcess]:
-    """The session's controller, writing Gateway API routes for this module."""
-    controller.args = GATEWAY_ARGS
-    controller.restart()
-    yield controller
-    controller.args = []
-    controller.restart()
-
 
 @pytest.fixture
 def lab_namespace(cluster: Cluster, namespace: str) -> str:

@@ -24,9 +24,9 @@ import pytest
 from devcluster.clients import Kube
 from devcluster.cluster import REPO, Cluster
 from devcluster.controller import ControllerProcess
-from devcluster.install import seed_documents
+from devcluster.install import real_node_template, seed_documents
 from devcluster.processes import die_with_parent, free_port
-from tests.controller.helpers import create, notebook, running_pod
+from tests.controller.helpers import create, notebook, running_pod, wait_phase
 from tests.extension.conftest import bind_users
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -46,7 +46,16 @@ def _stage(cluster: Cluster, admin: Kube, bob: Kube, alice: Kube, namespace: str
         cluster.kubectl("apply", "-f", "-", input=json.dumps(doc))
     create(bob, namespace, notebook("bobs", "jupyter-scipy"))
     create(alice, namespace, notebook("taken", "jupyter-scipy"))
+    # And one on the real node, for Open.
+    cluster.kubectl(
+        "apply",
+        "-f",
+        "-",
+        input=json.dumps(real_node_template(cluster.built_images["notebook"].ref, namespace=namespace)),
+    )
+    create(alice, namespace, notebook("real", "jupyterlab"))
     running_pod(admin, namespace, "taken")
+    wait_phase(admin, namespace, "real", "Running", timeout=120)
 
 
 @pytest.mark.timeout(600)
@@ -55,7 +64,7 @@ def test_the_panel_in_chromium(
     admin: Kube,
     alice: Kube,
     bob: Kube,
-    controller: ControllerProcess,
+    gateway_controller: ControllerProcess,
     namespace: str,
     tmp_path: Path,
 ) -> None:
@@ -68,6 +77,7 @@ def test_the_panel_in_chromium(
         "NBCTL_UI_PORT": str(port),
         "NBCTL_UI_KUBECONFIG": str(cluster.kubeconfig("alice")),
         "NBCTL_UI_NAMESPACE": namespace,
+        "NBCTL_UI_NOTEBOOK_URL_BASE": cluster.gateway_url,
         "JUPYTERLAB_GALATA_ROOT_DIR": str(tmp_path),
     }
     log = (tmp_path / "jupyterlab.log").open("wb")

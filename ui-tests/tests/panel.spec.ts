@@ -132,4 +132,27 @@ test('a launch with a taken name shows the server message', async ({
   await expect(page.locator('.Toastify')).toContainText('already exists');
 });
 
+test("Open shows the notebook's own JupyterLab in a new tab", async ({
+  page
+}) => {
+  await openPanel(page);
+  const real = row(page, 'real');
+  await expect(real.locator('[data-phase="Running"]')).toBeVisible();
+
+  const [tab] = await Promise.all([
+    page.context().waitForEvent('page'),
+    real.getByRole('button', { name: 'Open' }).click()
+  ]);
+
+  // The notebook's own JupyterLab, from its pod on the real node, through the gateway.
+  await expect(tab).toHaveURL(/\/notebook\/[^/]+\/real\//);
+  await expect(tab.locator('#jp-main-dock-panel')).toBeVisible({
+    timeout: 120000
+  });
+  await expect(tab.locator('.jp-Launcher')).toBeVisible({ timeout: 60000 });
+  if (shots) {
+    await tab.screenshot({ path: path.join(shots, 'open-notebook.png') });
+  }
+});
+
 void galata;
