@@ -39,12 +39,12 @@ def _exit_on_term() -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
-DEMO_NOTEBOOK = "my-notebook"
+DEMO_NOTEBOOK = "jupyter-scipy"
 
 
 def _demo_examples(cluster: Cluster) -> None:
-    """The examples, and alice's notebook running on the real node."""
-    # alice may launch notebooks in `default`, and owns the example notebooks there.
+    """The examples, with alice's example notebook running on the real node."""
+    # alice may launch notebooks in `default`, and owns the example notebook there.
     cluster.kubectl(
         "create",
         "rolebinding",
@@ -54,18 +54,13 @@ def _demo_examples(cluster: Cluster) -> None:
         "-n",
         "default",
     )
-    install_seed_examples(cluster, notebook_user="alice")
-    template = real_node_template(cluster.built_images["notebook"].ref)
+    image = cluster.built_images["notebook"].ref
+    install_seed_examples(cluster, notebook_user="alice", real_node_image=image)
+    # A second template of the catalog, with resource bounds that fit this machine.
+    template = real_node_template(image)
     cluster.kubectl(
         "apply", "--server-side", "--field-manager=nbctl-install", "-f", "-", input=json.dumps(template)
     )
-    mine = {
-        "apiVersion": "jackhoman.dev/v1beta1",
-        "kind": "Notebook",
-        "metadata": {"name": DEMO_NOTEBOOK, "namespace": "default"},
-        "spec": {"templateRef": {"name": "jupyterlab", "namespace": "kubeflow"}},
-    }
-    cluster.kubectl("create", "-f", "-", input=json.dumps(mine), user="alice")
     print(f"waiting for alice's {DEMO_NOTEBOOK} to run on the real node", file=sys.stderr, flush=True)
     cluster.kubectl(
         "wait",

@@ -33,18 +33,34 @@ def ensure_namespace(cluster: Cluster, name: str) -> None:
     cluster.kubectl("apply", "--server-side", "--field-manager=nbctl-install", "-f", "-", input=manifest)
 
 
+# What a notebook may ask of the real node, a machine of 2 cores.
+REAL_NODE_RESOURCES = {"cpu": "1", "memory": "2Gi"}
+
+
 def install_seed_examples(
-    cluster: Cluster, examples: Path = SEED_EXAMPLES, notebook_user: str = "admin"
+    cluster: Cluster,
+    examples: Path = SEED_EXAMPLES,
+    notebook_user: str = "admin",
+    real_node_image: str | None = None,
 ) -> None:
     """Apply the example PodDefaults, Template and Notebook, with the Secret they name.
 
-    The Notebook is created by `notebook_user`, who then owns it.
+    The Notebook is created by `notebook_user`, who then owns it. With
+    `real_node_image`, the example runs for real: the Template's image is that
+    one (its own cannot be pulled here), its pods go to the real node, and the
+    Notebook asks for what this machine has.
     """
     ensure_namespace(cluster, "kubeflow")
     apply = ("apply", "--server-side", "--field-manager=nbctl-install", "-f", "-")
     cluster.kubectl("apply", "--server-side", "--field-manager=nbctl-install", "-f", str(SEED_SECRET))
     docs = seed_documents(examples)
     for doc in docs:
+        if real_node_image and doc["kind"] == "Template":
+            pod = doc["spec"]["template"]["spec"]
+            pod["containers"][0]["image"] = real_node_image
+            pod.update(placement())
+        if real_node_image and doc["kind"] == "Notebook":
+            doc["spec"]["resources"] = dict(REAL_NODE_RESOURCES)
         if doc["kind"] == "Notebook":
             # Users may create notebooks, not apply them (an apply is a patch, which owners get later).
             cluster.kubectl("create", "-f", "-", input=json.dumps(doc), user=notebook_user)
