@@ -35,12 +35,8 @@ def _machine() -> dict[str, object]:
             for child in hierarchy.iterdir()
             if child.is_dir()
         ),
-        "links": sorted(
-            line.split(":")[1].strip().split("@")[0]
-            for line in subprocess.run(
-                ["ip", "-o", "link"], capture_output=True, text=True
-            ).stdout.splitlines()
-        ),
+        # Other tests' pods come and go on the session's own bridge; bridges do not.
+        "bridges": sorted(link for link in _links() if link.startswith("nbctl")),
         "sysctls": {s: Path(f"/proc/sys/{s}").read_text().strip() for s in SYSCTLS},
     }
 
