@@ -272,7 +272,33 @@ def _fetch_wheels(spec: ImageSpec, dest: Path) -> None:
     for wheel in cached.glob("*.whl"):
         shutil.copy2(wheel, dest / wheel.name)
     if spec.wheels.project:
-        # The project's own wheel, without the JupyterLab panel's npm build.
+        for wheel in _project_wheel().glob("*.whl"):
+            shutil.copy2(wheel, dest / wheel.name)
+
+
+# What the project's wheel is made of, for the controller's image: its code
+# and build settings (the README, though in the wheel's metadata, is not).
+_PROJECT_FILES = (
+    "pyproject.toml",
+    "package.json",
+    "install.json",
+    "jupyter-config",
+    "jupyter_nbctl",
+    "controller",
+)
+
+
+def _project_wheel() -> Path:
+    """This project's own wheel (without the panel's npm build), built once per content of its code."""
+    digest = hashlib.sha256()
+    for name in _PROJECT_FILES:
+        for path in _walk(REPO / name):
+            if path.is_file() and "__pycache__" not in path.parts and "labextension" not in path.parts:
+                digest.update(str(path.relative_to(REPO)).encode() + path.read_bytes())
+    out = CACHE / "images" / "wheels" / f"project-{digest.hexdigest()[:16]}"
+    if not (out / ".done").exists():
+        shutil.rmtree(out, ignore_errors=True)
+        out.mkdir(parents=True)
         _run(
             [
                 sys.executable,
@@ -283,12 +309,17 @@ def _fetch_wheels(spec: ImageSpec, dest: Path) -> None:
                 "--no-deps",
                 "--disable-pip-version-check",
                 "-w",
-                str(dest),
+                str(out),
                 str(REPO),
             ],
             env={**os.environ, "HATCH_BUILD_NO_HOOKS": "true"},
             stdout=subprocess.DEVNULL,
         )
+        (out / ".done").touch()
+        for older in out.parent.glob("project-*"):
+            if older != out:
+                shutil.rmtree(older, ignore_errors=True)
+    return out
 
 
 def _context_digest(instructions: list[Instruction], dockerfile: Path) -> str:
