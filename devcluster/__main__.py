@@ -18,11 +18,11 @@ from typing import NoReturn
 from devcluster.cluster import Cluster, build_binaries
 from devcluster.deployment import deploy_controller
 from devcluster.install import (
+    apply_real_node_template,
     install_crds,
     install_policies,
     install_rbac,
     install_seed_examples,
-    real_node_template,
     wait_for_policies,
 )
 from devcluster.jupyter import JupyterServer
@@ -57,10 +57,7 @@ def _demo_examples(cluster: Cluster) -> None:
     image = cluster.built_images["notebook"].ref
     install_seed_examples(cluster, notebook_user="alice", real_node_image=image)
     # A second template of the catalog, with resource bounds that fit this machine.
-    template = real_node_template(image)
-    cluster.kubectl(
-        "apply", "--server-side", "--field-manager=nbctl-install", "-f", "-", input=json.dumps(template)
-    )
+    apply_real_node_template(cluster)
     print(f"waiting for alice's {DEMO_NOTEBOOK} to run on the real node", file=sys.stderr, flush=True)
     cluster.kubectl(
         "wait",

@@ -198,41 +198,49 @@ def _run(args: list[str], **kwargs: object) -> None:
     subprocess.run(args, check=True, **kwargs)  # type: ignore[call-overload]
 
 
+def _once(out: Path, make: Callable[[Path], None]) -> Path:
+    """`out`, made by `make` into an empty folder unless an earlier run finished it."""
+    if not (out / ".done").exists():
+        shutil.rmtree(out, ignore_errors=True)
+        out.mkdir(parents=True)
+        make(out)
+        (out / ".done").touch()
+    return out
+
+
 def _base_rootfs(base: str) -> Path:
     """A Debian root file system for `FROM base`, made once by mmdebstrap."""
     suite, options = _BASES[base]
     key = hashlib.sha256(json.dumps([suite, options]).encode()).hexdigest()[:12]
     out = CACHE / "images" / "base" / f"{base.replace(':', '-')}-{key}"
-    if (out / ".done").exists():
-        return out / "rootfs"
-    if shutil.which("mmdebstrap") is None:
-        _log("installing mmdebstrap (Debian's tool for minimal root file systems)")
-        _run(["apt-get", "update", "-qq"])
+
+    def make(out: Path) -> None:
+        if shutil.which("mmdebstrap") is None:
+            _log("installing mmdebstrap (Debian's tool for minimal root file systems)")
+            _run(["apt-get", "update", "-qq"])
+            _run(
+                ["apt-get", "install", "-y", "-qq", "mmdebstrap"],
+                env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+            )
+        _log(f"making the {base} root file system with mmdebstrap (about a minute, once)")
+        # A private mount namespace: whatever mmdebstrap mounts is gone when it ends.
         _run(
-            ["apt-get", "install", "-y", "-qq", "mmdebstrap"],
-            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+            [
+                "unshare",
+                "--mount",
+                "--propagation",
+                "private",
+                "mmdebstrap",
+                "--quiet",
+                "--variant=minbase",
+                "--mode=root",
+                *options,
+                suite,
+                str(out / "rootfs"),
+            ]
         )
-    _log(f"making the {base} root file system with mmdebstrap (about a minute, once)")
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
-    # A private mount namespace: whatever mmdebstrap mounts is gone when it ends.
-    _run(
-        [
-            "unshare",
-            "--mount",
-            "--propagation",
-            "private",
-            "mmdebstrap",
-            "--quiet",
-            "--variant=minbase",
-            "--mode=root",
-            *options,
-            suite,
-            str(out / "rootfs"),
-        ]
-    )
-    (out / ".done").touch()
-    return out / "rootfs"
+
+    return _once(out, make) / "rootfs"
 
 
 def _fetch_wheels(spec: ImageSpec, dest: Path) -> None:
@@ -241,10 +249,9 @@ def _fetch_wheels(spec: ImageSpec, dest: Path) -> None:
     requirements = REPO / spec.wheels.requirements
     key = hashlib.sha256(requirements.read_bytes() + IMAGE_PYTHON.encode()).hexdigest()[:12]
     cached = CACHE / "images" / "wheels" / f"{spec.name}-{key}"
-    if not (cached / ".done").exists():
-        _log(f"downloading the wheels of {spec.wheels.requirements} for Python {IMAGE_PYTHON}")
-        shutil.rmtree(cached, ignore_errors=True)
-        cached.mkdir(parents=True)
+
+    def download(out: Path) -> None:
+        _log(f"downloading the wheels of {spec.wheels.requirements} for Python {IMAGE_PYTHON}")  # type: ignore[union-attr]
         _run(
             [
                 sys.executable,
@@ -261,12 +268,13 @@ def _fetch_wheels(spec: ImageSpec, dest: Path) -> None:
                 "--platform=manylinux_2_17_x86_64",
                 "--platform=linux_x86_64",
                 "-d",
-                str(cached),
+                str(out),
                 "-r",
                 str(requirements),
             ]
         )
-        (cached / ".done").touch()
+
+    _once(cached, download)
     shutil.rmtree(dest, ignore_errors=True)
     dest.mkdir(parents=True)
     for wheel in cached.glob("*.whl"):
@@ -296,9 +304,8 @@ def _project_wheel() -> Path:
             if path.is_file() and "__pycache__" not in path.parts and "labextension" not in path.parts:
                 digest.update(str(path.relative_to(REPO)).encode() + path.read_bytes())
     out = CACHE / "images" / "wheels" / f"project-{digest.hexdigest()[:16]}"
-    if not (out / ".done").exists():
-        shutil.rmtree(out, ignore_errors=True)
-        out.mkdir(parents=True)
+
+    def build(out: Path) -> None:
         _run(
             [
                 sys.executable,
@@ -315,11 +322,11 @@ def _project_wheel() -> Path:
             env={**os.environ, "HATCH_BUILD_NO_HOOKS": "true"},
             stdout=subprocess.DEVNULL,
         )
-        (out / ".done").touch()
         for older in out.parent.glob("project-*"):
             if older != out:
                 shutil.rmtree(older, ignore_errors=True)
-    return out
+
+    return _once(out, build)
 
 
 def _context_digest(instructions: list[Instruction], dockerfile: Path) -> str:

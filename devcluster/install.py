@@ -179,3 +179,12 @@ def real_node_template(image: str, name: str = "jupyterlab", namespace: str = "k
             },
         },
     }
+
+
+def apply_real_node_template(cluster: Cluster, namespace: str = "kubeflow") -> dict[str, Any]:
+    """Install real_node_template() with the notebook image this cluster imported; returns it."""
+    template = real_node_template(cluster.built_images["notebook"].ref, namespace=namespace)
+    cluster.kubectl(
+        "apply", "--server-side", "--field-manager=nbctl-install", "-f", "-", input=json.dumps(template)
+    )
+    return template

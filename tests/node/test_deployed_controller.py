@@ -8,7 +8,6 @@ the image built from controller/Dockerfile, it drives a notebook to Running
 
 from __future__ import annotations
 
-import json
 import urllib.request
 from collections.abc import Iterator
 
@@ -18,7 +17,7 @@ from devcluster.clients import Kube
 from devcluster.cluster import Cluster
 from devcluster.controller import ControllerProcess
 from devcluster.deployment import NAME, NAMESPACE, DeployedController, deploy_controller, undeploy_controller
-from devcluster.install import real_node_template
+from devcluster.install import apply_real_node_template
 from devcluster.node import NODE_NAME
 from tests.controller.helpers import create, notebook, wait_phase
 from tests.eventually import eventually
@@ -66,12 +65,7 @@ def test_the_deployed_image_runs_locked_down_and_drives_a_real_notebook(
 
     # When alice creates a notebook of the real node's template
     bind_users(cluster, namespace)
-    cluster.kubectl(
-        "apply",
-        "-f",
-        "-",
-        input=json.dumps(real_node_template(cluster.built_images["notebook"].ref, namespace=namespace)),
-    )
+    apply_real_node_template(cluster, namespace)
     create(alice, namespace, notebook("lab", "jupyterlab"))
 
     # Then the deployed controller brings it to Running, routed through the gateway

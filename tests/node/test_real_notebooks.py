@@ -18,7 +18,7 @@ import pytest
 from devcluster.clients import Kube
 from devcluster.cluster import Cluster
 from devcluster.controller import ControllerProcess
-from devcluster.install import real_node_template
+from devcluster.install import apply_real_node_template
 from devcluster.jupyter import JupyterServer
 from devcluster.node import NODE_NAME
 from tests.controller.helpers import wait_phase
@@ -31,8 +31,7 @@ from tests.node.jupyter import NotebookClient
 def lab_namespace(cluster: Cluster, namespace: str) -> str:
     """A namespace where alice and bob may launch, offering the real node's JupyterLab."""
     bind_users(cluster, namespace)
-    template = real_node_template(cluster.built_images["notebook"].ref, namespace=namespace)
-    cluster.kubectl("apply", "-f", "-", input=json.dumps(template))
+    apply_real_node_template(cluster, namespace)
     return namespace
 
 

@@ -24,7 +24,7 @@ import pytest
 from devcluster.clients import Kube
 from devcluster.cluster import REPO, Cluster
 from devcluster.controller import ControllerProcess
-from devcluster.install import real_node_template, seed_documents
+from devcluster.install import apply_real_node_template, seed_documents
 from devcluster.processes import die_with_parent, free_port
 from tests.controller.helpers import create, notebook, running_pod, wait_phase
 from tests.extension.conftest import bind_users
@@ -47,12 +47,7 @@ def _stage(cluster: Cluster, admin: Kube, bob: Kube, alice: Kube, namespace: str
     create(bob, namespace, notebook("bobs", "jupyter-scipy"))
     create(alice, namespace, notebook("taken", "jupyter-scipy"))
     # And one on the real node, for Open.
-    cluster.kubectl(
-        "apply",
-        "-f",
-        "-",
-        input=json.dumps(real_node_template(cluster.built_images["notebook"].ref, namespace=namespace)),
-    )
+    apply_real_node_template(cluster, namespace)
     create(alice, namespace, notebook("real", "jupyterlab"))
     running_pod(admin, namespace, "taken")
     wait_phase(admin, namespace, "real", "Running", timeout=120)
