@@ -7,17 +7,16 @@ Python no chance to clean up.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
-from devcluster.cluster import REPO, _sweep_stale_workdirs
+from devcluster.cluster import _sweep_stale_workdirs
+from tests.devcluster_up import start_up
 from tests.eventually import eventually
 
 
@@ -42,22 +41,8 @@ def _alive(pid: int) -> bool:
     "how", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["ctrl-c", "term", "kill"]
 )
 def test_a_stopped_cluster_leaves_no_process_and_no_directory(how: signal.Signals) -> None:
-    up = subprocess.Popen(
-        [sys.executable, "-m", "devcluster", "up"],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        start_new_session=True,
-    )
+    up, ready = start_up()
     try:
-        assert up.stdout is not None
-        ready = None
-        for line in up.stdout:
-            if line.startswith("{"):
-                ready = json.loads(line)
-                break
-        assert ready and ready["event"] == "ready", "the cluster did not come up"
         workdir = Path(ready["workdir"])
         components = [p for p in _children(up.pid) if not _is_reaper(p)]
         assert len(components) == 5, "etcd, apiserver, controller manager, scheduler and kwok"

@@ -13,13 +13,12 @@ import json
 import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from devcluster.cluster import REPO
 from devcluster.node import CGROUP_FS, SYSCTLS, placement
+from tests.devcluster_up import start_up
 from tests.eventually import eventually
 
 
@@ -78,18 +77,8 @@ def _processes_of(workdir: Path) -> list[str]:
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill"])
 def test_a_stopped_real_node_leaves_nothing_behind(how: signal.Signals) -> None:
     before, links_before = _machine(), _links()
-    up = subprocess.Popen(
-        [sys.executable, "-m", "devcluster", "up", "--real-node"],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        start_new_session=True,
-    )
+    up, ready = start_up("--real-node")
     try:
-        assert up.stdout is not None
-        ready = next((json.loads(line) for line in up.stdout if line.startswith("{")), None)
-        assert ready and ready["event"] == "ready", "the cluster did not come up"
         workdir = Path(ready["workdir"])
         kubectl = [ready["kubectl"], f"--kubeconfig={ready['kubeconfigs']['admin']}"]
         image = ready["images"]["notebook"]
