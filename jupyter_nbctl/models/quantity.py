@@ -32,11 +32,25 @@ _DECIMAL = {
 }
 
 
+# Kubernetes keeps a quantity in 64 bits: from 2**63 (8Ei) on, a value can be
+# stored but not used, and the controller could only fail on it.
+LIMIT = Decimal(2**63)
+LIMIT_TEXT = "8Ei"
+
+
 def parse_quantity(value: str | int | float) -> Decimal:
     """Return the value of a quantity in base units (cores, bytes, devices).
 
-    Raises ValueError with the offending text when it is not a quantity.
+    Raises ValueError with the offending text when it is not a quantity, or
+    when it is not less than 8Ei.
     """
+    amount = _parse(value)
+    if abs(amount) >= LIMIT:
+        raise ValueError(f"{value!r} is too large: a quantity must be less than {LIMIT_TEXT}")
+    return amount
+
+
+def _parse(value: str | int | float) -> Decimal:
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a quantity")
     if isinstance(value, int | float):
@@ -53,7 +67,10 @@ def parse_quantity(value: str | int | float) -> Decimal:
         return number * _BINARY[suffix]
     if suffix in _DECIMAL:
         return number * _DECIMAL[suffix]
-    return number * (Decimal(10) ** int(suffix[1:]))
+    exponent = int(suffix[1:])
+    if exponent > 30:
+        return LIMIT  # far past the limit; spare computing 10**exponent
+    return number * (Decimal(10) ** exponent)
 
 
 def _check(value: Any) -> Any:
@@ -68,8 +85,9 @@ QUANTITY_SCHEMA: dict[str, Any] = {
     "anyOf": [{"type": "integer"}, {"type": "string"}],
     "x-kubernetes-validations": [
         {
-            "rule": "type(self) == int ? self >= 0 : isQuantity(self)",
-            "message": "must be a quantity such as 500m, 2 or 16Gi",
+            "rule": "type(self) == int ? self >= 0 : "
+            f"isQuantity(self) && quantity(self).isLessThan(quantity('{LIMIT_TEXT}'))",
+            "message": f"must be a quantity such as 500m, 2 or 16Gi, and less than {LIMIT_TEXT}",
         }
     ],
 }

@@ -78,6 +78,8 @@ def _notebook(**spec_changes) -> dict:
         (_notebook(resources={"cpu": "four"}), ["spec.resources.cpu", "must be a quantity"]),
         (_notebook(resources={"gpu": -1}), ["spec.resources.gpu", "greater than or equal to 0"]),
         (_notebook(templateRef={"name": ""}), ["spec.templateRef.name"]),
+        (_notebook(resources={"memory": "1e1000000"}), ["spec.resources.memory", "less than 8Ei"]),
+        (_notebook(resources={"cpu": "10E"}), ["spec.resources.cpu", "less than 8Ei"]),
     ],
     ids=[
         "unknown-updatePolicy",
@@ -86,6 +88,8 @@ def _notebook(**spec_changes) -> dict:
         "malformed-cpu",
         "negative-gpu",
         "empty-template-name",
+        "absurd-memory",
+        "absurd-cpu",
     ],
 )
 def test_an_invalid_notebook_is_refused_with_a_message_that_names_the_field(

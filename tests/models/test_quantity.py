@@ -32,3 +32,16 @@ def test_malformed_quantities_are_refused_by_name(text) -> None:
         NotebookResources(memory=text)
     assert "memory" in str(refused.value)
     assert "is not a quantity" in str(refused.value)
+
+
+@pytest.mark.parametrize("text", ["1e1000000", "10E", "8Ei", "1e19", 2**63])
+def test_absurdly_large_quantities_are_refused_by_name(text) -> None:
+    # Kubernetes keeps quantities in 64 bits; beyond that a controller can only fail.
+    with pytest.raises(ValidationError) as refused:
+        NotebookResources(memory=text)
+    assert "memory" in str(refused.value)
+    assert "less than 8Ei" in str(refused.value)
+
+
+def test_the_largest_quantity_is_accepted() -> None:
+    assert NotebookResources(memory="7Ei").memory == "7Ei"
