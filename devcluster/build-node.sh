@@ -39,7 +39,7 @@ module_copy() {
 
 build_kubelet() {
   is_built kubelet "$K8S_VERSION" && return
-  say "building kubelet $K8S_VERSION (about 3 min on 2 cores after the control plane)"
+  say "building kubelet $K8S_VERSION (about 3 min on 2 cores after the control plane, 7 min alone)"
   local src="$cache/node/src/kubelet-$K8S_VERSION"
   mkdir -p "$src" && cd "$src"
   if [[ ! -f go.mod ]]; then
@@ -76,7 +76,7 @@ build_kubelet() {
 
 build_containerd() {
   is_built containerd "$CONTAINERD_VERSION" && return
-  say "building containerd $CONTAINERD_VERSION (about 3 min on 2 cores)"
+  say "building containerd $CONTAINERD_VERSION (about 2 min on 2 cores)"
   local src
   src=$(module_copy github.com/containerd/containerd/v2 "$CONTAINERD_VERSION" \
     "$cache/node/src/containerd-$CONTAINERD_VERSION")
@@ -132,7 +132,7 @@ build_crictl() {
 
 build_traefik() {
   is_built traefik "$TRAEFIK_VERSION" && return
-  say "building Traefik $TRAEFIK_VERSION (about 6 min on 2 cores, cold)"
+  say "building Traefik $TRAEFIK_VERSION (about 9 min on 2 cores, cold)"
   local src
   src=$(module_copy github.com/traefik/traefik/v3 "$TRAEFIK_VERSION" "$cache/node/src/traefik-$TRAEFIK_VERSION")
   cd "$src"
