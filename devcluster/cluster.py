@@ -140,7 +140,7 @@ class Cluster:
     images: tuple[str, ...] = ("pause", "notebook", "controller")
     node: RealNode | None = None
     built_images: dict[str, Built] = field(default_factory=dict)
-    gateway_url: str = ""
+    _node_bin: Path | None = None
     _traefik: Traefik | None = None
 
     # ----------------------------------------------------------------- public
@@ -157,7 +157,7 @@ class Cluster:
         _sweep_stale_workdirs()
         if self.real_node:
             # Built (or found in the cache) before anything starts: a cold build takes minutes.
-            node_bin_dir(*NODE_PARTS, *(("traefik",) if self.gateway else ()))
+            self._node_bin = node_bin_dir(*NODE_PARTS, *(("traefik",) if self.gateway else ()))
             self.built_images = build_images(list(self.images))
         self.workdir = Path(tempfile.mkdtemp(prefix=f"nbctl-cluster-{os.getpid()}-"))
         self._start_reaper()
@@ -168,12 +168,13 @@ class Cluster:
             self._create_nodes()
             self._start_rest()
             if self.real_node:
-                self.node = RealNode(self, self.built_images)
+                assert self._node_bin is not None
+                self.node = RealNode(self, self.built_images, self._node_bin)
                 self.node.start()
             self._wait_settled()
             if self.gateway:
                 self._traefik = Traefik(self)
-                self.gateway_url = self._traefik.start()
+                self._traefik.start()
         except BaseException:
             self.stop()
             raise
@@ -197,6 +198,11 @@ class Cluster:
             self._reaper.kill()
             self._reaper.wait()
         self._reaper = None
+
+    @property
+    def gateway_url(self) -> str:
+        """Where the gateway listens: /notebook/<namespace>/<name>/ there is a notebook's Jupyter."""
+        return self._traefik.url if self._traefik is not None else ""
 
     def kubeconfig(self, user: str = "admin") -> Path:
         """The kubeconfig file of one of USERS."""

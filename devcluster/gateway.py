@@ -95,8 +95,8 @@ class Traefik:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> str:
-        """Install the Gateway API CRDs, the class and the Gateway; start Traefik; returns its URL."""
+    def start(self) -> None:
+        """Install the Gateway API CRDs, the class and the Gateway; start Traefik."""
         # Imported here: both modules import this one.
         from devcluster.cluster import USERS
         from devcluster.install import wait_established
@@ -166,7 +166,6 @@ class Traefik:
             ],
         )
         cluster.wait(traefik, self._gateway_programmed, 60, what="Traefik and its Gateway")
-        return self.url
 
     def _gateway_programmed(self) -> bool:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.ping_port}/ping", timeout=2) as response:

@@ -405,11 +405,11 @@ def require_root() -> None:
 class RealNode:
     """Starts and stops the node's processes as components of a Cluster (devcluster.cluster)."""
 
-    def __init__(self, cluster: Cluster, images: dict[str, Built]) -> None:
+    def __init__(self, cluster: Cluster, images: dict[str, Built], node_bin: Path) -> None:
         assert cluster.workdir is not None
         self.cluster = cluster
         self.images = images
-        self.bin_dir = bin_dir()
+        self.bin_dir = node_bin
         bridge, subnet, node_ip = pick_network(cluster.workdir.name)
         self.state = NodeState(
             workdir=str(cluster.workdir),
