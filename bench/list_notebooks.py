@@ -38,7 +38,10 @@ def _fill(cluster: Cluster, count: int) -> None:
         "apiVersion": f"{GROUP}/{VERSION}",
         "kind": "Template",
         "metadata": {"name": "lab"},
-        "spec": {"template": {"spec": {"containers": [{"name": "main", "image": "lab:1"}]}}},
+        "spec": {
+            "template": {"spec": {"containers": [{"name": "main", "image": "lab:1"}]}},
+            "workspace": {"enabled": False},
+        },
     }
     admin, alice = Kube("admin", cluster.kubeconfig("admin")), Kube("alice", cluster.kubeconfig("alice"))
     admin.custom.create_namespaced_custom_object(GROUP, VERSION, NAMESPACE, "templates", template)

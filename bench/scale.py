@@ -193,6 +193,8 @@ class Bench:
             "spec": {
                 "template": {"spec": {"containers": [self._container("lab:1")]}},
                 "resources": {"cpu": {"default": "100m"}, "memory": {"default": "256Mi"}},
+                # The kwok-only cluster has no volume provisioner: scratch notebooks, as before workspaces.
+                "workspace": {"enabled": False},
             },
         }
         self.admin.custom.create_namespaced_custom_object(

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the real node's parts (kubelet, containerd, runc, the CNI plugins,
-# crictl) and the gateway (Traefik), from Go modules, into a cache outside the
+# crictl), the gateway (Traefik) and the volume provisioner (local-path), from Go modules, into a cache outside the
 # repo keyed by version. Each part is built once and reused at once after.
 #
 # Prints the bin directory on its last line of stdout; progress goes to stderr.
@@ -150,8 +150,21 @@ build_traefik() {
   mark_built traefik "$TRAEFIK_VERSION"
 }
 
+build_localpath() {
+  is_built local-path-provisioner "$LOCAL_PATH_VERSION" && return
+  say "building local-path-provisioner $LOCAL_PATH_VERSION"
+  local src
+  src=$(module_copy github.com/rancher/local-path-provisioner "$LOCAL_PATH_VERSION" \
+    "$cache/node/src/local-path-provisioner-$LOCAL_PATH_VERSION")
+  cd "$src"
+  go build -trimpath -ldflags "-s -w -X main.VERSION=$LOCAL_PATH_VERSION" \
+    -o "$bin/local-path-provisioner.tmp" .
+  mv "$bin/local-path-provisioner.tmp" "$bin/local-path-provisioner"
+  mark_built local-path-provisioner "$LOCAL_PATH_VERSION"
+}
+
 parts=("$@")
-[[ ${#parts[@]} -gt 0 ]] || parts=(runc cni crictl containerd kubelet traefik)
+[[ ${#parts[@]} -gt 0 ]] || parts=(runc cni crictl containerd kubelet traefik localpath)
 for part in "${parts[@]}"; do
   "build_$part"
 done

@@ -40,6 +40,7 @@ from devcluster.node import bin_dir as node_bin_dir
 from devcluster.node import reap as reap_node
 from devcluster.pki import Pki, issue_certificate, make_pki
 from devcluster.processes import Component, free_port
+from devcluster.storage import Storage
 
 REPO = Path(__file__).resolve().parent.parent
 KWOK_STAGES = Path(__file__).resolve().parent / "kwok-stages"
@@ -65,6 +66,10 @@ KCM_CONTROLLERS = (
     "node-lifecycle-controller",
     "clusterrole-aggregation-controller",
     "root-ca-certificate-publisher-controller",
+    # Claims: binding to the volumes a provisioner makes, and no deletion while a pod uses one.
+    "persistentvolume-binder-controller",
+    "persistentvolume-protection-controller",
+    "persistentvolumeclaim-protection-controller",
 )
 
 
@@ -98,6 +103,9 @@ USERS: dict[str, User] = {
     "kwok": User("kwok", "4", ("system:masters",)),
     # The gateway (Traefik) reads routes, services and endpoints (devcluster/gateway.py).
     "traefik": User("traefik", "5"),
+    # The volume provisioner and resizer of the real node (devcluster/storage.py).
+    "local-path-provisioner": User("local-path-provisioner", "6"),
+    "volume-resizer": User("volume-resizer", "7"),
 }
 """Short name → identity. `controller` is named like the controller's ServiceAccount,
 so the RBAC and policies written for the real deployment apply to it unchanged."""
@@ -172,6 +180,9 @@ class Cluster:
                 self.node = RealNode(self, self.built_images, self._node_bin)
                 self.node.start()
             self._wait_settled()
+            if self.real_node:
+                assert self._node_bin is not None
+                Storage(self, self._node_bin, self.built_images["notebook"].ref).start()
             if self.gateway:
                 self._traefik = Traefik(self)
                 self._traefik.start()

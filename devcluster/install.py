@@ -177,6 +177,8 @@ def real_node_template(image: str, name: str = "jupyterlab", namespace: str = "k
                 "cpu": {"default": "500m", "min": "100m", "max": "1"},
                 "memory": {"default": "1Gi", "min": "256Mi", "max": "4Gi"},
             },
+            # The home directory is a workspace on the cluster's default class (local-path).
+            "workspace": {"size": {"default": "1Gi", "min": "100Mi", "max": "20Gi"}},
         },
     }
 

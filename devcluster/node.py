@@ -380,7 +380,7 @@ def reap(workdir: Path) -> None:
             print(f"devcluster reaper: {problem}", flush=True)
 
 
-NODE_PARTS = ("runc", "cni", "crictl", "containerd", "kubelet")
+NODE_PARTS = ("runc", "cni", "crictl", "containerd", "kubelet", "localpath")
 
 
 def bin_dir(*parts: str) -> Path:

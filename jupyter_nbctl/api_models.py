@@ -14,6 +14,7 @@ from pydantic import Field
 from jupyter_nbctl.models.base import Condition, KubeModel
 from jupyter_nbctl.models.notebook import MAX_NAME_LENGTH, NAME_PATTERN, Phase, UpdatePolicy
 from jupyter_nbctl.models.quantity import Quantity
+from jupyter_nbctl.models.workspace import DataVolume, OnDelete
 
 
 class Identity(KubeModel):
@@ -73,6 +74,19 @@ class ConfigurationView(KubeModel):
     """Whether the form picks it by default."""
 
 
+class WorkspaceOfferView(KubeModel):
+    """The workspace a template gives each notebook."""
+
+    mount_path: str
+    """Where it is mounted in the notebook, usually the home directory."""
+    size: BoundsView
+    """The sizes a user may pick, with the default."""
+    storage_class_name: str | None = None
+    """The storage class of new workspaces; the cluster's default when unset."""
+    access_mode: str = "ReadWriteOnce"
+    """How the volume may be mounted."""
+
+
 class TemplateView(KubeModel):
     """A template the user may launch."""
 
@@ -92,6 +106,8 @@ class TemplateView(KubeModel):
     """The configurations a user may pick."""
     resources: ResourceBoundsView
     """The resources a user may pick, with their defaults."""
+    workspace: WorkspaceOfferView | None = None
+    """The workspace each notebook gets; unset: none, files go with each stop (scratch only)."""
 
 
 class TemplateList(KubeModel):
@@ -119,6 +135,29 @@ class ResourcesView(KubeModel):
     """Memory."""
     gpu: int | None = None
     """GPUs."""
+
+
+class NotebookWorkspaceView(KubeModel):
+    """The notebook's workspace: the volume that keeps its files."""
+
+    claim_name: str
+    """The PersistentVolumeClaim."""
+    mount_path: str | None = None
+    """Where it is mounted in the notebook."""
+    size: str | None = None
+    """The size asked for."""
+    capacity: str | None = None
+    """The size the volume has, once made."""
+    phase: str | None = None
+    """Pending, Bound or Lost."""
+    on_delete: OnDelete = "Retain"
+    """Retain: kept when the notebook is deleted. Delete: goes with it."""
+    ready: bool = False
+    """Whether it is mounted and as big as asked."""
+    reason: str = ""
+    """A word for its state (Bound, WaitingForVolume, Resizing, ExpansionRefused, ...)."""
+    message: str = ""
+    """Its state, for a person."""
 
 
 class NotebookView(KubeModel):
@@ -158,6 +197,8 @@ class NotebookView(KubeModel):
     """Whether a newer template revision is available."""
     conditions: list[Condition] = Field(default_factory=list)
     """The notebook's conditions, as the controller wrote them."""
+    workspace: NotebookWorkspaceView | None = None
+    """The notebook's workspace; unset when its template gives none (scratch only)."""
     created: str | None = None
     """When it was created (RFC 3339)."""
     mine: bool = True
@@ -191,6 +232,17 @@ class LaunchResources(KubeModel):
     """GPUs."""
 
 
+class LaunchWorkspace(KubeModel):
+    """The workspace of a new notebook."""
+
+    size: Quantity | None = None
+    """Its size, inside the template's bounds; the template's default when unset."""
+    existing_claim: str | None = None
+    """A workspace of yours kept from an earlier notebook, to reattach instead of a new one."""
+    on_delete: OnDelete = "Retain"
+    """Retain (keep it when the notebook is deleted) or Delete."""
+
+
 class LaunchRequest(KubeModel):
     """A new notebook."""
 
@@ -204,13 +256,52 @@ class LaunchRequest(KubeModel):
     """CPU, memory and GPUs."""
     update_policy: UpdatePolicy = "Auto"
     """Auto: take template updates at each start. Manual: only when asked."""
+    workspace: LaunchWorkspace = Field(default_factory=LaunchWorkspace)
+    """Its workspace: size, kept or not on delete, or a kept one to reattach."""
+    data_volumes: list[DataVolume] = Field(default_factory=list)
+    """Claims of the namespace to mount beside the workspace."""
+
+
+class ResizeWorkspace(KubeModel):
+    """A new size for the notebook's workspace."""
+
+    size: Quantity
+    """The new size: more than now (a volume only grows), inside the template's bounds."""
 
 
 class ResizeRequest(KubeModel):
-    """New resources for a notebook; it restarts with them."""
+    """New resources for a notebook (it restarts with them), or a bigger workspace (it does not)."""
 
-    resources: LaunchResources
-    """CPU, memory and GPUs, inside the template's bounds."""
+    resources: LaunchResources | None = None
+    """CPU, memory and GPUs, inside the template's bounds; unchanged when unset."""
+    workspace: ResizeWorkspace | None = None
+    """The workspace's new size; unchanged when unset. Growing it does not restart the notebook."""
+
+
+class KeptWorkspaceView(KubeModel):
+    """One of the user's workspaces, in use or kept from a deleted notebook."""
+
+    name: str
+    """The PersistentVolumeClaim's name."""
+    notebook: str
+    """The notebook it was made or last reattached for."""
+    in_use: bool
+    """Whether that notebook still uses it; if not, it is kept, to reattach or delete."""
+    size: str | None = None
+    """Its size."""
+    capacity: str | None = None
+    """The size its volume has."""
+    phase: str | None = None
+    """Pending, Bound or Lost."""
+    created: str | None = None
+    """When it was made (RFC 3339)."""
+
+
+class WorkspaceList(KubeModel):
+    """The user's workspaces, kept ones first."""
+
+    items: list[KeptWorkspaceView]
+    """The workspaces."""
 
 
 class EventView(KubeModel):

@@ -29,6 +29,7 @@ from jupyter_nbctl.api_models import (
     NotebookView,
     ResizeRequest,
     TemplateList,
+    WorkspaceList,
 )
 from jupyter_nbctl.service import NbctlError, NotebookService
 
@@ -129,7 +130,7 @@ class NotebookHandler(PollingHandler):
 
     @web.authenticated
     async def delete(self, name: str) -> None:
-        await self.call("delete", name)
+        await self.call("delete", name, self.get_query_argument("workspace", "keep"))
         self.reply(None, 204)
 
 
@@ -155,7 +156,20 @@ class ResizeHandler(NbctlHandler):
     @web.authenticated
     async def post(self, name: str) -> None:
         request = self.body(ResizeRequest)
-        self.reply(await self.call("resize", name, request.resources))
+        self.reply(await self.call("resize", name, request))
+
+
+class WorkspacesHandler(PollingHandler):
+    @web.authenticated
+    async def get(self) -> None:
+        self.reply(await self.call("workspaces"))
+
+
+class WorkspaceHandler(NbctlHandler):
+    @web.authenticated
+    async def delete(self, name: str) -> None:
+        await self.call("delete_workspace", name)
+        self.reply(None, 204)
 
 
 class EventsHandler(PollingHandler):
@@ -220,19 +234,43 @@ ROUTES = [
     Route(
         "/notebooks/{name}",
         NotebookHandler,
-        {"get": Operation("One notebook", NotebookView), "delete": Operation("Delete a notebook", None, 204)},
+        {
+            "get": Operation("One notebook", NotebookView),
+            "delete": Operation(
+                "Delete a notebook; ?workspace=delete deletes its workspace too (default: keep)", None, 204
+            ),
+        },
     ),
     Route("/notebooks/{name}/stop", StopHandler, {"post": Operation("Stop a notebook", NotebookView)}),
     Route("/notebooks/{name}/start", StartHandler, {"post": Operation("Start a notebook", NotebookView)}),
     Route(
         "/notebooks/{name}/resize",
         ResizeHandler,
-        {"post": Operation("Resize a notebook (it restarts)", NotebookView, 200, ResizeRequest)},
+        {
+            "post": Operation(
+                "Resize a notebook (new resources restart it; a bigger workspace does not)",
+                NotebookView,
+                200,
+                ResizeRequest,
+            )
+        },
     ),
     Route(
         "/notebooks/{name}/update",
         UpdateHandler,
         {"post": Operation("Move a notebook to its template's newest revision", NotebookView)},
+    ),
+    Route(
+        # Not /workspaces: JupyterLab's own /api/workspaces are layouts, and tools that mock that
+        # path (Galata) would answer for ours.
+        "/workspace-claims",
+        WorkspacesHandler,
+        {"get": Operation("The user's workspaces, kept ones first", WorkspaceList)},
+    ),
+    Route(
+        "/workspace-claims/{name}",
+        WorkspaceHandler,
+        {"delete": Operation("Delete a kept workspace", None, 204)},
     ),
     Route("/notebooks/{name}/events", EventsHandler, {"get": Operation("A notebook's events", EventList)}),
     Route("/notebooks/{name}/logs", LogsHandler, {"get": Operation("The end of a notebook's log", LogsView)}),

@@ -30,6 +30,7 @@ ROUTING_ANNOTATIONS = (
     "notebooks.kubeflow.org/http-headers-request-set",
 )
 GPU_RESOURCES = ("nvidia.com/gpu", "amd.com/gpu")
+HOME = "/home/jovyan"
 
 
 @dataclass
@@ -94,13 +95,7 @@ def convert(kubeflow: dict[str, Any]) -> Migration:
             "labels " + ", ".join(sorted(labels)) + " may have selected Kubeflow PodDefaults; "
             "list the matching PodDefaults in the Template's `required` instead"
         )
-    for volume in (pod.get("spec") or {}).get("volumes") or []:
-        claim = (volume.get("persistentVolumeClaim") or {}).get("claimName")
-        if claim:
-            result.notes.append(
-                f"volume {volume.get('name')} uses PVC {claim}, kept as it is: it is not owned "
-                "by the notebook and outlives it"
-            )
+    workspace, data_volumes = _claims(pod, main, result)
 
     template = {
         "apiVersion": API_VERSION,
@@ -118,6 +113,7 @@ def convert(kubeflow: dict[str, Any]) -> Migration:
                 **({"metadata": pod["metadata"]} if pod.get("metadata") else {}),
             },
             "resources": bounds,
+            "workspace": {"mountPath": workspace[1]} if workspace else {"enabled": False},
         },
     }
     asked: dict[str, Any] = {k: bounds[k]["default"] for k in ("cpu", "memory")}
@@ -132,6 +128,8 @@ def convert(kubeflow: dict[str, Any]) -> Migration:
             "resources": asked,
             "stopped": STOP_ANNOTATION in (meta.get("annotations") or {}),
             "updatePolicy": "Manual",
+            **({"workspace": {"existingClaim": workspace[0]}} if workspace else {}),
+            **({"dataVolumes": data_volumes} if data_volumes else {}),
         },
     }
     # Both must be valid for the models, or the migration says why.
@@ -143,6 +141,72 @@ def convert(kubeflow: dict[str, Any]) -> Migration:
             return result
     result.objects = [template, notebook]
     return result
+
+
+def _claims(
+    pod: dict[str, Any], main: dict[str, Any], result: Migration
+) -> tuple[tuple[str, str] | None, list[dict[str, Any]]]:
+    """Take the user's claims out of the pod (in place): the workspace (claim, path) and data volumes.
+
+    The claim mounted at the home directory is the workspace (Kubeflow's web app names it
+    <notebook>-workspace); every other claim becomes a data volume. They leave the Template, so
+    that a notebook of someone else made from it never mounts them; the claims are untouched.
+    """
+    spec = pod.get("spec") or {}
+    claims = {
+        v["name"]: v["persistentVolumeClaim"]
+        for v in spec.get("volumes") or []
+        if (v.get("persistentVolumeClaim") or {}).get("claimName")
+    }
+    if not claims:
+        result.notes.append(
+            "had no workspace (no claim): it stays scratch only, its files go with each stop; "
+            "set spec.workspace on its Template to give it one"
+        )
+        return None, []
+    workspace: tuple[str, str] | None = None
+    data: list[dict[str, Any]] = []
+    kept_mounts = []
+    for mount in main.get("volumeMounts") or []:
+        source = claims.get(mount.get("name", ""))
+        if source is None:
+            kept_mounts.append(mount)
+            continue
+        path = mount.get("mountPath", "")
+        read_only = bool(mount.get("readOnly") or source.get("readOnly"))
+        if workspace is None and path.rstrip("/") in (HOME, "/home/jovyan") and not read_only:
+            workspace = (source["claimName"], path)
+            result.notes.append(
+                f"workspace {source['claimName']} is reattached as it is (never written or deleted); "
+                "its size stays the claim's own"
+            )
+        else:
+            data.append(
+                {
+                    "claimName": source["claimName"],
+                    "mountPath": path,
+                    **({"readOnly": True} if read_only else {}),
+                }
+            )
+            result.notes.append(f"PVC {source['claimName']} mounts at {path} as a data volume")
+    for container in [main, *(spec.get("containers") or [])[1:]]:
+        if container is not main and any(
+            m.get("name") in claims for m in container.get("volumeMounts") or []
+        ):
+            result.notes.append(
+                f"container {container.get('name')} mounts a claim: only the notebook container's claims "
+                "are carried"
+            )
+    if kept_mounts:
+        main["volumeMounts"] = kept_mounts
+    else:
+        main.pop("volumeMounts", None)
+    spec["volumes"] = [v for v in spec.get("volumes") or [] if v["name"] not in claims]
+    if not spec["volumes"]:
+        del spec["volumes"]
+    if workspace is None:
+        result.notes.append("no claim is mounted at the home directory: no workspace, only data volumes")
+    return workspace, data
 
 
 def main(argv: list[str] | None = None) -> int:

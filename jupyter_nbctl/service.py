@@ -27,21 +27,33 @@ from jupyter_nbctl.api_models import (
     EventView,
     GpuView,
     Identity,
+    KeptWorkspaceView,
     LaunchRequest,
     LaunchResources,
     LogsView,
     NotebookList,
     NotebookView,
+    NotebookWorkspaceView,
+    ResizeRequest,
     ResourceBoundsView,
     ResourcesView,
     TemplateList,
     TemplateRefView,
     TemplateView,
+    WorkspaceList,
+    WorkspaceOfferView,
 )
 from jupyter_nbctl.kube.informer import Informer
 from jupyter_nbctl.kube.rest import NOTEBOOKS, Kube
 from jupyter_nbctl.models import GROUP, VERSION, Notebook, Template
-from jupyter_nbctl.models.bounds import OutOfBounds, resolve_resources
+from jupyter_nbctl.models.bounds import OutOfBounds, resolve_resources, resolve_workspace_size
+from jupyter_nbctl.models.quantity import parse_quantity
+
+# What the controller writes on a workspace claim (nbctl_controller.names; the extension does not import it).
+WORKSPACE_SELECTOR = "app.kubernetes.io/managed-by=nbctl-controller,jackhoman.dev/workspace=true"
+OWNER_ANNOTATION = "jackhoman.dev/owner"
+NOTEBOOK_UID_ANNOTATION = "jackhoman.dev/notebook-uid"
+NOTEBOOK_LABEL = "jackhoman.dev/notebook"
 
 IN_CLUSTER_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
 
@@ -334,6 +346,29 @@ class NotebookService:
                 "ConfigurationNotOffered",
             )
         self._check_bounds(template, request.resources)
+        workspace = request.workspace
+        settings = template.spec.workspace
+        if not settings.enabled and (workspace.size is not None or workspace.existing_claim):
+            raise NbctlError(
+                422,
+                f"Template {template_ns}/{template.metadata.name} gives its notebooks no workspace "
+                "(scratch only): leave out the workspace size and claim, or mount the claim as a data "
+                "volume.",
+                "WorkspaceNotOffered",
+            )
+        if settings.enabled and workspace.size is not None:
+            self._check_workspace_size(template, workspace.size)
+        if settings.enabled and not workspace.existing_claim:
+            claim = f"{request.name}-workspace"
+            kept = next((w for w in self.workspaces().items if w.name == claim and not w.in_use), None)
+            if kept is not None:
+                raise NbctlError(
+                    409,
+                    f"Your workspace {claim}, kept from an earlier notebook {kept.notebook}, has the name "
+                    f"a new notebook {request.name} would give its workspace: reattach it, or pick "
+                    "another name.",
+                    "WorkspaceKept",
+                )
         notebook = {
             "apiVersion": f"{GROUP}/{VERSION}",
             "kind": "Notebook",
@@ -343,6 +378,12 @@ class NotebookService:
                 "resources": request.resources.to_dict(),
                 "configurations": request.configurations,
                 "updatePolicy": request.update_policy,
+                "workspace": workspace.to_dict(),
+                **(
+                    {"dataVolumes": [v.to_dict() for v in request.data_volumes]}
+                    if request.data_volumes
+                    else {}
+                ),
             },
         }
         try:
@@ -372,22 +413,47 @@ class NotebookService:
         except OutOfBounds as err:
             raise NbctlError(422, str(err)[0].upper() + str(err)[1:] + ".", "ResourcesOutOfBounds") from err
 
+    def _check_workspace_size(self, template: Template, size: Any) -> None:
+        try:
+            resolve_workspace_size(template.spec.workspace.size.to_dict(), size)
+        except OutOfBounds as err:
+            raise NbctlError(422, str(err)[0].upper() + str(err)[1:] + ".", "WorkspaceOutOfBounds") from err
+
     def stop(self, name: str) -> NotebookView:
         return self._patch_notebook(name, {"spec": {"stopped": True}})
 
     def start(self, name: str) -> NotebookView:
         return self._patch_notebook(name, {"spec": {"stopped": False}})
 
-    def resize(self, name: str, resources: LaunchResources) -> NotebookView:
+    def resize(self, name: str, request: ResizeRequest) -> NotebookView:
+        """New resources (the notebook restarts), a bigger workspace (it does not), or both."""
+        if request.resources is None and request.workspace is None:
+            raise NbctlError(422, "Say what to resize: resources, workspace, or both.", "NothingToResize")
         body = self._get_notebook(name)
         ref = body["spec"]["templateRef"]
         template = Template.model_validate(
             self._template(ref["name"], ref.get("namespace") or self.namespace)
         )
-        self._check_bounds(template, resources)
-        # A merge patch sets exactly the three values, clearing the ones left out.
-        wanted = {k: resources.to_dict().get(k) for k in ("cpu", "memory", "gpu")}
-        return self._patch_notebook(name, {"spec": {"resources": wanted}})
+        spec: dict[str, Any] = {}
+        if request.resources is not None:
+            self._check_bounds(template, request.resources)
+            # A merge patch sets exactly the three values, clearing the ones left out.
+            spec["resources"] = {k: request.resources.to_dict().get(k) for k in ("cpu", "memory", "gpu")}
+        if request.workspace is not None:
+            status = (body.get("status") or {}).get("workspace")
+            if not template.spec.workspace.enabled or not status:
+                raise NbctlError(409, f"Notebook {name} has no workspace to resize.", "NoWorkspace")
+            size = request.workspace.size
+            self._check_workspace_size(template, size)
+            now = status.get("size")
+            if now is not None and parse_quantity(size) < parse_quantity(now):
+                raise NbctlError(
+                    422,
+                    f"The workspace of {name} is {now}: a volume only grows, so {size} is refused.",
+                    "WorkspaceCannotShrink",
+                )
+            spec["workspace"] = {"size": size}
+        return self._patch_notebook(name, {"spec": spec})
 
     def update(self, name: str) -> NotebookView:
         """Move the notebook to its template's newest revision (it restarts if running)."""
@@ -397,8 +463,24 @@ class NotebookService:
             raise NbctlError(409, f"Notebook {name} has no newer revision to update to yet.", "NoRevision")
         return self._patch_notebook(name, {"spec": {"revision": latest}})
 
-    def delete(self, name: str) -> None:
-        self._get_notebook(name)
+    def delete(self, name: str, workspace: str = "keep") -> None:
+        """Delete a notebook; its workspace is kept unless `workspace` is "delete"."""
+        if workspace not in ("keep", "delete"):
+            raise NbctlError(
+                422, f"workspace must be keep or delete, not {workspace!r}.", "BadWorkspaceChoice"
+            )
+        body = self._get_notebook(name)
+        if workspace == "delete":
+            claim = ((body.get("status") or {}).get("workspace") or {}).get("claimName")
+            made = _condition(body, "WorkspaceReady").get("reason") != "ExternalClaim"
+            if claim and made:
+                # First the claim (the owner's Role grants it), so a refusal deletes nothing. Kubernetes
+                # keeps it until the pod is gone.
+                try:
+                    self._call(self._core.delete_namespaced_persistent_volume_claim, claim, self.namespace)
+                except NbctlError as err:
+                    if err.status != 404:
+                        raise
         self._call(
             self._custom.delete_namespaced_custom_object,
             GROUP,
@@ -410,6 +492,62 @@ class NotebookService:
         )
         if self._cache is not None:
             self._cache.forget(self.namespace, name)
+
+    # ------------------------------------------------------------ workspaces
+
+    def workspaces(self) -> WorkspaceList:
+        """The user's workspaces: kept ones (to reattach or delete) first, then those in use."""
+        me = self.whoami().username
+        claims = self._call(
+            self._core.list_namespaced_persistent_volume_claim,
+            self.namespace,
+            label_selector=WORKSPACE_SELECTOR,
+            _preload_content=False,
+        )
+        live = {
+            (item["metadata"]["name"], item["metadata"].get("uid"))
+            for item in (
+                self._watched()
+                or self._call(
+                    self._custom.list_namespaced_custom_object, GROUP, VERSION, self.namespace, "notebooks"
+                )["items"]
+            )
+        }
+        items = []
+        for claim in json.loads(claims.data)["items"]:
+            meta = claim["metadata"]
+            annotations = meta.get("annotations") or {}
+            if annotations.get(OWNER_ANNOTATION) != me or meta.get("deletionTimestamp"):
+                continue
+            notebook = (meta.get("labels") or {}).get(NOTEBOOK_LABEL, "")
+            items.append(
+                KeptWorkspaceView(
+                    name=meta["name"],
+                    notebook=notebook,
+                    in_use=(notebook, annotations.get(NOTEBOOK_UID_ANNOTATION)) in live,
+                    size=((claim.get("spec") or {}).get("resources") or {})
+                    .get("requests", {})
+                    .get("storage"),
+                    capacity=((claim.get("status") or {}).get("capacity") or {}).get("storage"),
+                    phase=(claim.get("status") or {}).get("phase"),
+                    created=meta.get("creationTimestamp"),
+                )
+            )
+        return WorkspaceList(items=sorted(items, key=lambda w: (w.in_use, w.name)))
+
+    def delete_workspace(self, name: str) -> None:
+        """Delete a kept workspace of the user's; one in use goes only with its notebook."""
+        found = next((w for w in self.workspaces().items if w.name == name), None)
+        if found is None:
+            raise NbctlError(404, f"You have no workspace named {name} in {self.namespace}.", "NotFound")
+        if found.in_use:
+            raise NbctlError(
+                409,
+                f"Workspace {name} is in use by notebook {found.notebook}: delete the notebook and "
+                "its workspace together, or the notebook first.",
+                "WorkspaceInUse",
+            )
+        self._call(self._core.delete_namespaced_persistent_volume_claim, name, self.namespace)
 
     # -------------------------------------------------------- events, logs
 
@@ -509,6 +647,7 @@ class NotebookService:
             latest_revision=status.latest_revision if status else None,
             update_available=bool(status and status.update_available),
             conditions=status.conditions if status else [],
+            workspace=_workspace_view(nb, status),
             created=(body.get("metadata") or {}).get("creationTimestamp"),
             mine=me is None or nb.spec.owner == me,
         )
@@ -517,6 +656,29 @@ class NotebookService:
 def _without_managed_fields(body: dict[str, Any]) -> dict[str, Any]:
     meta = {k: v for k, v in (body.get("metadata") or {}).items() if k != "managedFields"}
     return {**body, "metadata": meta}
+
+
+def _condition(body: dict[str, Any], kind: str) -> dict[str, Any]:
+    conditions = (body.get("status") or {}).get("conditions") or []
+    return next((c for c in conditions if c.get("type") == kind), {})
+
+
+def _workspace_view(nb: Notebook, status: Any) -> NotebookWorkspaceView | None:
+    ws = status.workspace if status else None
+    if ws is None:
+        return None
+    condition = next((c for c in status.conditions if c.type == "WorkspaceReady"), None)
+    return NotebookWorkspaceView(
+        claim_name=ws.claim_name,
+        mount_path=ws.mount_path,
+        size=_opt(ws.size),
+        capacity=_opt(ws.capacity),
+        phase=ws.phase,
+        on_delete=nb.spec.workspace.on_delete,
+        ready=bool(condition and condition.status == "True"),
+        reason=condition.reason if condition else "",
+        message=condition.message if condition else "",
+    )
 
 
 def _template_view(template: Template, poddefaults: dict[str, dict[str, Any]]) -> TemplateView:
@@ -547,6 +709,20 @@ def _template_view(template: Template, poddefaults: dict[str, dict[str, Any]]) -
                 default=str(bounds.memory.default), min=_opt(bounds.memory.min), max=_opt(bounds.memory.max)
             ),
             gpu=GpuView(default=bounds.gpu.default, min=bounds.gpu.min, max=bounds.gpu.max),
+        ),
+        workspace=(
+            WorkspaceOfferView(
+                mount_path=spec.workspace.mount_path,
+                size=BoundsView(
+                    default=str(spec.workspace.size.default),
+                    min=_opt(spec.workspace.size.min),
+                    max=_opt(spec.workspace.size.max),
+                ),
+                storage_class_name=spec.workspace.storage_class_name,
+                access_mode=spec.workspace.access_mode,
+            )
+            if spec.workspace.enabled
+            else None
         ),
     )
 

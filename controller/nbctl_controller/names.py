@@ -20,6 +20,10 @@ TEMPLATE_LABEL = "jackhoman.dev/template"
 APPLIED_ANNOTATION = "jackhoman.dev/applied"
 INTENT_ANNOTATION = "jackhoman.dev/intent"
 COPIED_FROM_ANNOTATION = "jackhoman.dev/copied-from"
+# On a workspace claim: that it is one, whose it is, and the uid of the notebook that uses it.
+WORKSPACE_LABEL = "jackhoman.dev/workspace"
+OWNER_ANNOTATION = "jackhoman.dev/owner"
+NOTEBOOK_UID_ANNOTATION = "jackhoman.dev/notebook-uid"
 
 # Children carry this label, so the controller's watches can ask the API
 # server for its own objects only.
@@ -64,6 +68,12 @@ def route_name(namespace: str, notebook: str) -> str:
 
 def role_name(notebook: str) -> str:
     return f"nbctl-notebook-{notebook}"
+
+
+def kept_workspace_role_name(claim: str) -> str:
+    """The Role that lets an owner read and delete a workspace kept from a deleted notebook."""
+    name = f"nbctl-workspace-{claim}"
+    return name if len(name) <= 253 else f"nbctl-workspace-{digest(claim, 16)}"
 
 
 def url_prefix(namespace: str, notebook: str) -> str:

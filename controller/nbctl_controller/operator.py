@@ -29,6 +29,7 @@ from kubernetes import client, config
 
 from jupyter_nbctl.kube.informer import compact, informer, slim_metadata
 from jupyter_nbctl.kube.rest import (
+    CLAIMS,
     CONFIGMAPS,
     HTTPROUTES,
     NOTEBOOKS,
@@ -39,6 +40,7 @@ from jupyter_nbctl.kube.rest import (
     SECRETS,
     SERVICES,
     STATEFULSETS,
+    STORAGECLASSES,
     VIRTUALSERVICES,
     Kube,
     KubeError,
@@ -119,6 +121,33 @@ def _slim_pod(obj: dict[str, Any]) -> dict[str, Any]:
             ],
         },
     }
+
+
+def _slim_claim(obj: dict[str, Any]) -> dict[str, Any]:
+    meta = _child_metadata(obj)
+    for field in ("uid", "ownerReferences"):
+        if field in obj["metadata"]:
+            meta[field] = obj["metadata"][field]
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    return {
+        "metadata": meta,
+        "spec": {k: spec[k] for k in ("accessModes", "storageClassName", "resources") if k in spec},
+        "status": {
+            **{k: status[k] for k in ("phase", "capacity") if k in status},
+            "conditions": [{"type": c.get("type")} for c in status.get("conditions") or []],
+        },
+    }
+
+
+_DEFAULT_CLASS = "storageclass.kubernetes.io/is-default-class"
+
+
+def _slim_storageclass(obj: dict[str, Any]) -> dict[str, Any]:
+    annotations = obj["metadata"].get("annotations") or {}
+    meta: dict[str, Any] = {"name": obj["metadata"]["name"]}
+    if _DEFAULT_CLASS in annotations:
+        meta["annotations"] = {_DEFAULT_CLASS: annotations[_DEFAULT_CLASS]}
+    return {"metadata": meta, "allowVolumeExpansion": bool(obj.get("allowVolumeExpansion"))}
 
 
 def _slim_revision(obj: dict[str, Any]) -> dict[str, Any]:
@@ -349,6 +378,9 @@ async def start(
         "configmaps": informer(kube, CONFIGMAPS, by_revision_owner, _slim_meta, SELECTOR, watched),
         "roles": informer(kube, ROLES, by_label, _slim_child, SELECTOR, watched),
         "rolebindings": informer(kube, ROLEBINDINGS, by_label, _slim_child, SELECTOR, watched),
+        "claims": informer(kube, CLAIMS, by_label, _slim_claim, SELECTOR, watched),
+        # Cluster-scoped and few: which class a new workspace gets, and whether it exists.
+        "storageclasses": informer(kube, STORAGECLASSES, lambda old, new: None, _slim_storageclass),
     }
     revisions = informers["revisions"]
     if ours.routing.mode != "none":

@@ -19,6 +19,7 @@ from typing import Any
 
 from jupyter_nbctl.kube.informer import Cache
 from jupyter_nbctl.kube.rest import (
+    CLAIMS,
     CONFIGMAPS,
     EVENTS,
     HTTPROUTES,
@@ -61,7 +62,20 @@ from nbctl_controller.render import (
     render_service,
     render_statefulset,
 )
-from nbctl_controller.revisions import build_revision
+from nbctl_controller.revisions import build_revision, template_source
+from nbctl_controller.workspace import (
+    Workspace,
+    check_claim,
+    claim_owner,
+    claim_user,
+    is_workspace,
+    render_claim,
+    render_kept_access,
+)
+from nbctl_controller.workspace import condition as workspace_condition
+from nbctl_controller.workspace import resolve as resolve_workspace
+
+DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
 
 Key = tuple[str, str]
 log = logging.getLogger(__name__)
@@ -89,6 +103,8 @@ class Caches:
     configmaps: Cache
     roles: Cache
     rolebindings: Cache
+    claims: Cache
+    storageclasses: Cache
     routes: Cache | None = None
 
 
@@ -123,6 +139,9 @@ class Reconciler:
         # Revisions as built from a Template and its PodDefaults at given resourceVersions:
         # validating and merging them again for each of thousands of notebooks is most of a reconcile.
         self._built: dict[tuple[Any, ...], Revision | NotebookProblem] = {}
+        # Claim changes the API server refused (a class that cannot expand): (claim, manifest hash) ->
+        # the refusal, so the same request is not sent again at every reconcile.
+        self._refused: dict[tuple[str, str], tuple[str, str]] = {}
 
     async def call(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.to_thread(fn, *args)
@@ -204,6 +223,8 @@ class Reconciler:
             self._written.pop(key, None)
             self.phases.pop(key, None)
             self.generations.pop(key, None)
+            if body is None and self.caches.claims.items(ns):
+                await self.keep_workspaces(ns, name)
             return
         if (one(self.caches.namespaces, ns) or {}).get("terminating"):
             return  # everything in it is going; a write would only be refused
@@ -220,16 +241,25 @@ class Reconciler:
         except NotebookProblem as err:
             problem = err
         chosen: Revision | None = None
+        workspace: Workspace | None = None
         manifests: list[tuple[Kind, dict[str, Any]]] = []
         try:
             chosen = self.choose(ns, spec, sts, latest)
             if chosen is not None:
-                pod_template = render_pod_template(nb, chosen.name, chosen.spec)
+                source = chosen.spec["template"]
+                workspace = resolve_workspace(
+                    name, spec, chosen.spec, template_source(source["namespace"], source["name"])
+                )
+                pod_template = render_pod_template(nb, chosen.name, chosen.spec, workspace)
                 replicas = 0 if spec.get("stopped") else 1
                 manifests.append((STATEFULSETS, applied(render_statefulset(nb, pod_template, replicas))))
                 manifests.append((SERVICES, applied(render_service(nb, notebook_port(pod_template)))))
                 if spec.get("owner"):
-                    for access in render_owner_access(nb, spec["owner"]):
+                    made = workspace is not None and (
+                        not workspace.reattach or is_workspace(self.caches.claims.get(ns, workspace.claim))
+                    )
+                    claim = workspace.claim if workspace is not None and made else None
+                    for access in render_owner_access(nb, spec["owner"], claim):
                         kind = ROLES if access["kind"] == "Role" else ROLEBINDINGS
                         manifests.append((kind, applied(access)))
                 route = render_route(nb, self.routing, chosen.spec.get("route"))
@@ -237,12 +267,15 @@ class Reconciler:
                     kind = VIRTUALSERVICES if route["kind"] == "VirtualService" else HTTPROUTES
                     manifests.append((kind, applied(route)))
         except NotebookProblem as err:
-            problem, chosen, manifests = err, None, []
+            problem, chosen, workspace, manifests = err, None, None, []
 
+        refused: str | None = None
         if chosen is not None and manifests:
             try:
                 chosen = await self.ensure_revision(nb, chosen)
                 await self.ensure_dependencies(nb, chosen)
+                if workspace is not None:
+                    refused = await self.ensure_workspace(nb, workspace)
             except NotebookProblem as err:
                 problem, manifests = err, []
             for kind, manifest in manifests:
@@ -265,6 +298,11 @@ class Reconciler:
             statefulset=sts,
             pod=pod,
             url=url_prefix(ns, name),
+            workspace=(
+                workspace_condition(workspace, self.caches.claims.get(ns, workspace.claim), refused)
+                if workspace is not None and problem is None
+                else None
+            ),
         )
         status = status_.compute(observed)
         self.phases[key] = status["phase"]
@@ -298,6 +336,7 @@ class Reconciler:
             SERVICES.plural: self.caches.services,
             ROLES.plural: self.caches.roles,
             ROLEBINDINGS.plural: self.caches.rolebindings,
+            CLAIMS.plural: self.caches.claims,
         }.get(kind.plural, self.caches.routes)
 
     async def ensure_revision(self, nb: Notebook, revision: Revision) -> Revision:
@@ -435,6 +474,113 @@ class Reconciler:
                         raise  # a moved index fails the test: the retry reads afresh
                 self.writes += 1
                 break
+
+    def storage_class(self, ws: Workspace) -> str:
+        """The class a new workspace gets: the Template's, else the cluster's default; or a problem."""
+        if ws.storage_class:
+            if self.caches.storageclasses.get("", ws.storage_class) is None:
+                raise NotebookProblem(
+                    "StorageClassNotFound",
+                    f"The template asks for StorageClass {ws.storage_class} for workspaces, and the "
+                    "cluster has none of that name: nothing was made. An administrator can create it or "
+                    "change the template's workspace.storageClassName.",
+                )
+            return ws.storage_class
+        defaults = sorted(
+            sc["metadata"]["name"]
+            for sc in self.caches.storageclasses.items("")
+            if (sc["metadata"].get("annotations") or {}).get(DEFAULT_CLASS_ANNOTATION) == "true"
+        )
+        if not defaults:
+            raise NotebookProblem(
+                "NoDefaultStorageClass",
+                "The template names no StorageClass for workspaces and the cluster has no default one: "
+                "nothing was made. An administrator can mark a class as the default or set the template's "
+                "workspace.storageClassName.",
+            )
+        return defaults[-1]
+
+    async def ensure_workspace(self, nb: Notebook, ws: Workspace) -> str | None:
+        """The workspace claim exists and is as the notebook asks; a refused change is returned as
+        "Reason: message" (the notebook runs on), a claim it may not have raises NotebookProblem."""
+        claims = self.caches.claims
+        claim = claims.get(nb.namespace, ws.claim)
+        owner = nb.spec.get("owner") or ""
+
+        def alive(name: str, uid: str) -> bool:
+            other = self.caches.notebooks.get(nb.namespace, name)
+            return other is not None and other["metadata"].get("uid") == uid
+
+        check_claim(ws, nb.uid, owner, claim, alive)
+        if claim is None and ws.reattach:
+            return None  # not made by us: mounted as it is, never written
+        if claim is None:
+            manifest = render_claim(nb.namespace, nb.name, nb.uid, owner, ws, None, self.storage_class(ws))
+            # Made by create, never apply, so an existing claim of that name is refused, not taken over.
+            # The owner reference (onDelete: Delete) comes with the first apply.
+            first = applied(
+                {
+                    **manifest,
+                    "metadata": {k: v for k, v in manifest["metadata"].items() if k != "ownerReferences"},
+                }
+            )
+            try:
+                created = await self.call(self.kube.create, CLAIMS, first)
+            except KubeError as err:
+                if err.conflict:
+                    raise NotebookProblem(
+                        "WorkspaceNameTaken",
+                        f"PersistentVolumeClaim {nb.namespace}/{ws.claim} already exists and is not a "
+                        "workspace made by jupyter-nbctl: it was left as it is. Rename the notebook, or "
+                        "reattach the claim with spec.workspace.existingClaim.",
+                    ) from err
+                if err.status in (403, 422):
+                    raise NotebookProblem(
+                        "WorkspaceRefused", f"The workspace {ws.claim} cannot be made: {err.message}"
+                    ) from err
+                raise
+            self.writes += 1
+            claims.remember(created)
+            log.info("created PersistentVolumeClaim %s/%s", nb.namespace, ws.claim)
+            if "ownerReferences" not in manifest["metadata"]:
+                return None
+            claim = created
+        manifest = applied(render_claim(nb.namespace, nb.name, nb.uid, owner, ws, claim, None))
+        wanted = manifest["metadata"]["annotations"][APPLIED_ANNOTATION]
+        key = (nb.namespace, ws.claim)
+        earlier = self._refused.get(key)
+        if earlier is not None and earlier[0] == wanted:
+            return earlier[1]
+        try:
+            await self.apply_if_changed(CLAIMS, manifest)
+        except KubeError as err:
+            if err.status not in (403, 422):
+                raise
+            # Typically a class that does not allow expansion: the notebook runs on at its old size.
+            message = f"ExpansionRefused: The workspace {ws.claim} cannot grow: {err.message}"
+            self._refused[key] = (wanted, message)
+            return message
+        self._refused.pop(key, None)
+        return None
+
+    async def keep_workspaces(self, ns: str, notebook: str) -> None:
+        """The owner of a workspace kept from a deleted notebook may still read and delete it."""
+        for claim in self.caches.claims.items(ns):
+            meta = claim["metadata"]
+            name, uid = claim_user(claim)
+            if name != notebook or not is_workspace(claim) or meta.get("deletionTimestamp"):
+                continue
+            if any(o.get("kind") == "Notebook" for o in meta.get("ownerReferences") or []):
+                continue  # onDelete: Delete; the garbage collector takes it
+            live = self.caches.notebooks.get(ns, name)
+            if live is not None and live["metadata"].get("uid") == uid:
+                continue
+            owner = claim_owner(claim)
+            if not owner or not meta.get("uid"):
+                continue
+            role, binding = render_kept_access(claim, owner)
+            await self.apply_if_changed(ROLES, applied(role))
+            await self.apply_if_changed(ROLEBINDINGS, applied(binding))
 
     async def write_status(self, body: dict[str, Any], new: dict[str, Any]) -> None:
         meta = body["metadata"]

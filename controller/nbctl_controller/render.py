@@ -34,6 +34,7 @@ from nbctl_controller.names import (
 )
 from nbctl_controller.problems import NotebookProblem
 from nbctl_controller.revisions import poddefault_source, template_source
+from nbctl_controller.workspace import Workspace, pod_volumes
 
 DEFAULT_PORT = 8888
 SERVICE_PORT = 80
@@ -70,14 +71,26 @@ def resolve_resources(revision: dict[str, Any], spec: dict[str, Any]) -> Resourc
 
 
 def intent(spec: dict[str, Any]) -> str:
-    """The owner's wishes that restart a running notebook when they change."""
-    return digest(
-        {"resources": spec.get("resources") or {}, "configurations": sorted(spec.get("configurations") or [])}
-    )
+    """The owner's wishes that restart a running notebook when they change.
+
+    The workspace's size is not among them: a claim grows under a running pod.
+    """
+    wishes: dict[str, Any] = {
+        "resources": spec.get("resources") or {},
+        "configurations": sorted(spec.get("configurations") or []),
+    }
+    # Only when set, so notebooks without volumes keep the intent they had.
+    if spec.get("dataVolumes"):
+        wishes["dataVolumes"] = spec["dataVolumes"]
+    if (spec.get("workspace") or {}).get("existingClaim"):
+        wishes["existingClaim"] = spec["workspace"]["existingClaim"]
+    return digest(wishes)
 
 
-def render_pod_template(nb: Notebook, revision_name: str, revision: dict[str, Any]) -> dict[str, Any]:
-    """The notebook's pod: Template + required PodDefaults + picked configurations + resources."""
+def render_pod_template(
+    nb: Notebook, revision_name: str, revision: dict[str, Any], workspace: Workspace | None = None
+) -> dict[str, Any]:
+    """The notebook's pod: Template + required PodDefaults + picked configurations + resources + volumes."""
     source = revision["template"]
     tns = source["namespace"]
     offered = {c["name"]: c for c in revision.get("configurations") or []}
@@ -109,6 +122,7 @@ def render_pod_template(nb: Notebook, revision_name: str, revision: dict[str, An
     prefix = url_prefix(nb.namespace, nb.name).rstrip("/")
     env = [e for e in main.get("env") or [] if e.get("name") != "NB_PREFIX"]
     main["env"] = [*env, {"name": "NB_PREFIX", "value": prefix}]
+    pod_volumes(workspace, nb.spec.get("dataVolumes") or [], main, pod["spec"])
 
     metadata = pod.setdefault("metadata", {})
     metadata["labels"] = {
@@ -256,8 +270,11 @@ def _gateway_filters(rewrite: str, prefix: str, headers: dict[str, str]) -> list
     return filters
 
 
-def render_owner_access(nb: Notebook, owner: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The owner's Role and RoleBinding: their notebook, its pod's logs, exec and port-forward, its proxy."""
+def render_owner_access(
+    nb: Notebook, owner: str, workspace_claim: str | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The owner's Role and RoleBinding: their notebook, its pod's logs, exec and port-forward, its proxy,
+    and the workspace claim the controller made for it (read, and delete with the notebook)."""
     pod, svc = pod_name(nb.name), service_name(nb.name)
     port_names = [svc, f"{svc}:{SERVICE_PORT}", f"{svc}:http-{nb.name}", f"http:{svc}:{SERVICE_PORT}"]
     role = {
@@ -286,6 +303,15 @@ def render_owner_access(nb: Notebook, owner: str) -> tuple[dict[str, Any], dict[
             },
         ],
     }
+    if workspace_claim:
+        role["rules"].append(
+            {
+                "apiGroups": [""],
+                "resources": ["persistentvolumeclaims"],
+                "resourceNames": [workspace_claim],
+                "verbs": ["get", "delete"],
+            }
+        )
     binding = {
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": "RoleBinding",

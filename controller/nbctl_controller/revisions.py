@@ -83,6 +83,7 @@ def build_revision(
         "configurations": configurations,
         "resources": spec.resources.to_dict(),
         "dependencies": [d.to_dict() for d in spec.dependencies],
+        "workspace": spec.workspace.to_dict(),
         "renderVersion": RENDER_VERSION,
     }
     if spec.route is not None:

@@ -31,6 +31,8 @@ class Observed:
     statefulset: dict[str, Any] | None
     pod: dict[str, Any] | None
     url: str
+    # (status, reason, message, status.workspace) of the workspace, None without one.
+    workspace: tuple[str, str, str, dict[str, Any]] | None = None
 
 
 def _condition(kind: str, status: str, reason: str, message: str) -> dict[str, Any]:
@@ -46,7 +48,16 @@ def _pod_state(pod: dict[str, Any] | None) -> tuple[str, str, str, str]:
     status = pod.get("status") or {}
     conditions = {c["type"]: c for c in status.get("conditions") or []}
     scheduled = conditions.get("PodScheduled")
-    if scheduled and scheduled.get("status") == "False" and scheduled.get("reason") == "Unschedulable":
+    # SchedulerError: a failure after a node was picked, such as a workspace volume that cannot be made.
+    if (
+        scheduled
+        and scheduled.get("status") == "False"
+        and scheduled.get("reason")
+        in (
+            "Unschedulable",
+            "SchedulerError",
+        )
+    ):
         message = scheduled.get("message") or "no node can take the pod"
         return "Pending", "False", "Unschedulable", f"The pod cannot be scheduled: {message}"
     for container in status.get("containerStatuses") or []:
@@ -119,6 +130,10 @@ def compute(observed: Observed) -> dict[str, Any]:
         "url": o.url,
         "readyReplicas": int(((sts or {}).get("status") or {}).get("readyReplicas") or 0),
     }
+    if o.workspace is not None:
+        ws_status, ws_reason, ws_message, view = o.workspace
+        status["conditions"].append(_condition("WorkspaceReady", ws_status, ws_reason, ws_message))
+        status["workspace"] = {k: v for k, v in view.items() if v is not None}
     if o.current_revision:
         status["currentRevision"] = o.current_revision
     if o.latest_revision:
@@ -136,6 +151,14 @@ def with_transitions(new: dict[str, Any], old: dict[str, Any] | None, now: str) 
         else:
             condition["lastTransitionTime"] = now
     return new
+
+
+_WORKSPACE_NEWS = {
+    "ExpansionRefused": "Warning",
+    "ShrinkRefused": "Warning",
+    "Lost": "Warning",
+    "RestartToResize": "Normal",
+}
 
 
 def news(new: dict[str, Any], old: dict[str, Any] | None) -> list[tuple[str, str, str]]:
@@ -158,6 +181,8 @@ def news(new: dict[str, Any], old: dict[str, Any] | None) -> list[tuple[str, str
                 continue
             if ("Warning", condition["reason"], condition["message"]) not in told:
                 told.append(("Warning", condition["reason"], condition["message"]))
+        elif condition["type"] == "WorkspaceReady" and condition["reason"] in _WORKSPACE_NEWS:
+            told.append((_WORKSPACE_NEWS[condition["reason"]], condition["reason"], condition["message"]))
         elif condition["type"] == "UpToDate" and condition["reason"] == "UpdateAvailable":
             told.append(("Normal", "UpdateAvailable", condition["message"]))
     return told

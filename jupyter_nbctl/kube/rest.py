@@ -58,6 +58,8 @@ CONFIGMAPS = Kind("", "v1", "configmaps", "ConfigMap")
 EVENTS = Kind("events.k8s.io", "v1", "events", "Event")
 ROLES = Kind("rbac.authorization.k8s.io", "v1", "roles", "Role")
 ROLEBINDINGS = Kind("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding")
+CLAIMS = Kind("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim")
+STORAGECLASSES = Kind("storage.k8s.io", "v1", "storageclasses", "StorageClass", namespaced=False)
 VIRTUALSERVICES = Kind("networking.istio.io", "v1", "virtualservices", "VirtualService")
 HTTPROUTES = Kind("gateway.networking.k8s.io", "v1", "httproutes", "HTTPRoute")
 

@@ -48,3 +48,15 @@ def resolve_resources(bounds: dict[str, Any], asked: dict[str, Any]) -> Resource
     if not gpu_min <= gpu <= gpu_max:
         raise OutOfBounds(f"gpu {gpu} is outside the template's range {gpu_min} to {gpu_max}")
     return Resources(str(cpu), str(memory), gpu, gpu_bounds.get("resourceName", "nvidia.com/gpu"))
+
+
+def resolve_workspace_size(bounds: dict[str, Any], asked: Any) -> str:
+    """The workspace's size: what the notebook asked for, else the Template's default, within bounds.
+
+    `bounds` is a Template's `spec.workspace.size` (camelCase dict). Raises OutOfBounds.
+    """
+    size = asked if asked is not None else (bounds.get("default") or "5Gi")
+    _check("workspace size", size, bounds)
+    if parse_quantity(size) <= 0:
+        raise OutOfBounds(f"workspace size {size} must be more than zero")
+    return str(size)

@@ -20,6 +20,7 @@ from jupyter_nbctl.models.base import (
     Resource,
 )
 from jupyter_nbctl.models.quantity import Quantity
+from jupyter_nbctl.models.workspace import SPEC_RULES, DataVolume, WorkspaceRequest
 
 Phase = Literal["Pending", "Starting", "Running", "Stopping", "Stopped", "Failed"]
 UpdatePolicy = Literal["Auto", "Manual"]
@@ -54,6 +55,8 @@ class NotebookResources(KubeModel):
 class NotebookSpec(KubeModel):
     """What the owner asked for."""
 
+    model_config = {"json_schema_extra": {"x-kubernetes-validations": SPEC_RULES}}
+
     template_ref: TemplateRef
     """The Template this notebook is made from."""
     resources: NotebookResources = Field(default_factory=NotebookResources)
@@ -70,9 +73,31 @@ class NotebookSpec(KubeModel):
     revision: str | None = None
     """Under Manual: the template revision to run, usually status.latestRevision.
     Unset keeps the current one."""
+    workspace: WorkspaceRequest = Field(default_factory=WorkspaceRequest)
+    """The notebook's workspace: its size, whether it is kept on delete, or a kept one to reattach."""
+    data_volumes: list[DataVolume] = Field(
+        default_factory=list,
+        json_schema_extra={"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["mountPath"]},
+    )
+    """Existing claims of the namespace mounted beside the workspace."""
     owner: str | None = None
     """The user who owns the notebook, stamped at admission from the creating request.
     Only admins may change it."""
+
+
+class WorkspaceStatus(KubeModel):
+    """The notebook's workspace as the controller last saw it."""
+
+    claim_name: str
+    """The PersistentVolumeClaim that holds the notebook's files."""
+    size: Quantity | None = None
+    """The size the notebook asks for."""
+    capacity: Quantity | None = None
+    """The size the volume has, once bound."""
+    phase: str | None = None
+    """The claim's phase: Pending, Bound or Lost."""
+    mount_path: str | None = None
+    """Where it is mounted in the notebook's container."""
 
 
 class NotebookStatus(KubeModel):
@@ -97,6 +122,8 @@ class NotebookStatus(KubeModel):
     """The path the notebook is served at: /notebook/<namespace>/<name>/."""
     ready_replicas: int = 0
     """1 when the notebook's pod is ready, else 0."""
+    workspace: WorkspaceStatus | None = None
+    """The notebook's workspace; unset when its Template gives none (scratch only)."""
 
 
 class Notebook(Resource[NotebookSpec, NotebookStatus]):

@@ -4,7 +4,8 @@ A Template creates nothing by itself. It holds a full pod template, the
 PodDefaults every notebook of it gets (`required`) or may pick
 (`configurations`), the objects to copy next to its notebooks
 (`dependencies`), how it shows in the catalog, the resource bounds users pick
-within, and which namespaces may use it.
+within, the workspace that keeps each notebook's files, and which namespaces
+may use it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from jupyter_nbctl.models.base import (
 from jupyter_nbctl.models.pods import TemplatePodTemplate
 from jupyter_nbctl.models.quantity import Quantity
 from jupyter_nbctl.models.selectors import LabelSelector
+from jupyter_nbctl.models.workspace import WorkspaceSettings
 
 # min <= default <= max, checked by the API server. `string()` turns an integer
 # quantity into the string form that `quantity()` reads.
@@ -140,6 +142,8 @@ class TemplateSpec(KubeModel):
     """Secrets and ConfigMaps copied next to the notebooks that use this template."""
     resources: ResourceBounds = Field(default_factory=ResourceBounds)
     """The cpu, memory and GPUs users may pick, with their defaults."""
+    workspace: WorkspaceSettings = Field(default_factory=WorkspaceSettings)
+    """The volume that keeps each notebook's files: where, how big, which storage class; or none."""
     route: RouteSettings | None = None
     """Route settings for images that are not served at their prefix (code-server, RStudio)."""
     namespace_selector: LabelSelector | None = None

@@ -15,8 +15,9 @@ import {
   ILaunchRequest,
   ILogs,
   INotebook,
-  IResources,
-  ITemplate
+  IResizeRequest,
+  ITemplate,
+  IWorkspace
 } from './tokens';
 
 export class NotebooksModel {
@@ -44,6 +45,11 @@ export class NotebooksModel {
 
   get notebooks(): INotebook[] {
     return this._notebooks;
+  }
+
+  /** My workspaces, kept ones first. */
+  get workspaces(): IWorkspace[] {
+    return this._workspaces;
   }
 
   /** Why the last refresh failed, or null. */
@@ -75,10 +81,12 @@ export class NotebooksModel {
     return this._act(post(`notebooks/${name}/start`), `${name} is starting`);
   }
 
-  resize(name: string, resources: IResources): Promise<INotebook> {
+  resize(name: string, request: IResizeRequest): Promise<INotebook> {
     return this._act(
-      post(`notebooks/${name}/resize`, { resources }),
-      `${name} restarts with its new resources`
+      post(`notebooks/${name}/resize`, request),
+      request.resources
+        ? `${name} restarts with its new resources`
+        : `The workspace of ${name} grows to ${request.workspace?.size}`
     );
   }
 
@@ -89,10 +97,24 @@ export class NotebooksModel {
     );
   }
 
-  remove(name: string): Promise<void> {
+  /** Delete a notebook; its workspace is kept unless `withWorkspace`. */
+  remove(name: string, withWorkspace = false): Promise<void> {
     return this._act(
-      requestAPI<void>(`notebooks/${name}`, { method: 'DELETE' }),
-      `${name} was deleted`
+      requestAPI<void>(
+        `notebooks/${name}?workspace=${withWorkspace ? 'delete' : 'keep'}`,
+        { method: 'DELETE' }
+      ),
+      withWorkspace
+        ? `${name} and its workspace were deleted`
+        : `${name} was deleted; its workspace is kept`
+    );
+  }
+
+  /** Delete a kept workspace and the files in it. */
+  removeWorkspace(name: string): Promise<void> {
+    return this._act(
+      requestAPI<void>(`workspace-claims/${name}`, { method: 'DELETE' }),
+      `Workspace ${name} was deleted`
     );
   }
 
@@ -129,16 +151,18 @@ export class NotebooksModel {
 
   private async _refresh(): Promise<void> {
     try {
-      const [identity, templates, notebooks] = await Promise.all([
+      const [identity, templates, notebooks, workspaces] = await Promise.all([
         this._identity
           ? Promise.resolve(this._identity)
           : requestAPI<IIdentity>('whoami'),
         requestAPI<{ items: ITemplate[] }>('templates'),
-        requestAPI<{ items: INotebook[] }>('notebooks')
+        requestAPI<{ items: INotebook[] }>('notebooks'),
+        requestAPI<{ items: IWorkspace[] }>('workspace-claims')
       ]);
       this._identity = identity;
       this._templates = templates.items;
       this._notebooks = notebooks.items;
+      this._workspaces = workspaces.items;
       this._error = null;
     } catch (error) {
       this._error = error instanceof Error ? error.message : String(error);
@@ -154,6 +178,7 @@ export class NotebooksModel {
   private _identity: IIdentity | null = null;
   private _templates: ITemplate[] = [];
   private _notebooks: INotebook[] = [];
+  private _workspaces: IWorkspace[] = [];
   private _error: string | null = null;
   private _loaded = false;
 }

@@ -15,6 +15,7 @@ import { LaunchForm } from './components/LaunchForm';
 import { INotebookActions, NotebookList } from './components/NotebookList';
 import { TemplateCatalog } from './components/TemplateCatalog';
 import { NotebooksModel } from './model';
+import { WorkspaceList } from './components/WorkspaceList';
 import { INotebook, ITemplate } from './tokens';
 
 function Content({
@@ -25,7 +26,10 @@ function Content({
   actions: INotebookActions;
 }): JSX.Element {
   const [launching, setLaunching] = useState<ITemplate | null>(null);
+  // A kept workspace whose Reattach was pressed: the next template picked reattaches it.
+  const [reattach, setReattach] = useState<string | null>(null);
   const who = model.identity;
+  const kept = model.workspaces.filter(w => !w.inUse);
   return (
     <div className="jp-nbctl-content">
       {who && (
@@ -41,26 +45,124 @@ function Content({
       <section aria-labelledby="nbctl-mine">
         <h2 id="nbctl-mine">My notebooks</h2>
         {model.loaded ? (
-          <NotebookList notebooks={model.notebooks} actions={actions} />
+          <NotebookList
+            notebooks={model.notebooks}
+            actions={actions}
+            templates={model.templates}
+          />
         ) : (
           <p className="jp-nbctl-empty">Loading…</p>
         )}
       </section>
+      {kept.length > 0 && (
+        <section aria-labelledby="nbctl-kept">
+          <h2 id="nbctl-kept">Kept workspaces</h2>
+          <WorkspaceList
+            workspaces={kept}
+            onReattach={name => {
+              setReattach(name);
+              setLaunching(null);
+            }}
+            onDelete={name => void removeWorkspace(model, name)}
+          />
+        </section>
+      )}
       <section aria-labelledby="nbctl-templates">
         <h2 id="nbctl-templates">Templates</h2>
+        {reattach && !launching && (
+          <p className="jp-nbctl-hint" role="status">
+            Pick a template with a workspace to reattach {reattach} to.{' '}
+            <button
+              className="jp-nbctl-button"
+              onClick={() => setReattach(null)}
+            >
+              Cancel
+            </button>
+          </p>
+        )}
         {launching ? (
           <LaunchForm
             template={launching}
-            onCancel={() => setLaunching(null)}
+            kept={kept}
+            reattach={reattach ?? undefined}
+            onCancel={() => {
+              setLaunching(null);
+              setReattach(null);
+            }}
             onLaunch={async request => {
               await model.launch(request);
               setLaunching(null);
+              setReattach(null);
             }}
           />
         ) : (
-          <TemplateCatalog templates={model.templates} onPick={setLaunching} />
+          <TemplateCatalog
+            templates={
+              reattach
+                ? model.templates.filter(t => t.workspace)
+                : model.templates
+            }
+            onPick={setLaunching}
+          />
         )}
       </section>
+    </div>
+  );
+}
+
+/** Ask, then delete a kept workspace and its files. */
+async function removeWorkspace(
+  model: NotebooksModel,
+  name: string
+): Promise<void> {
+  const answer = await showDialog({
+    title: `Delete workspace ${name}?`,
+    body: 'Every file in it is deleted. This cannot be undone.',
+    buttons: [
+      Dialog.cancelButton(),
+      Dialog.warnButton({ label: `Delete ${name}` })
+    ],
+    defaultButton: 0
+  });
+  if (answer.button.accept) {
+    await model.removeWorkspace(name).catch(() => undefined);
+  }
+}
+
+/** The delete dialog's body: what goes, and whether the workspace goes too. */
+function DeleteBody({
+  notebook,
+  choice
+}: {
+  notebook: INotebook;
+  choice: { withWorkspace: boolean };
+}): JSX.Element {
+  const [checked, setChecked] = useState(false);
+  const ws = notebook.workspace;
+  return (
+    <div className="jp-nbctl-delete">
+      <p>
+        Its pod stops (running kernels end) and the notebook is removed. This
+        cannot be undone.
+      </p>
+      {ws && ws.reason !== 'ExternalClaim' ? (
+        <label className="jp-nbctl-checkbox">
+          <input
+            type="checkbox"
+            checked={checked}
+            onChange={e => {
+              setChecked(e.target.checked);
+              choice.withWorkspace = e.target.checked;
+            }}
+          />
+          <span>
+            Also delete its workspace {ws.claimName} and every file in it
+            (unchecked: it is kept, to reattach later)
+          </span>
+        </label>
+      ) : (
+        !ws && <p>It has no workspace: its files go with it.</p>
+      )}
     </div>
   );
 }
@@ -100,19 +202,23 @@ export class NotebooksPanel extends SidePanel {
       },
       stop: name => model.stop(name),
       start: name => model.start(name),
-      resize: (name, resources) => model.resize(name, resources),
+      resize: (name, request) => model.resize(name, request),
       update: name => model.update(name),
       remove: async (nb: INotebook) => {
+        const choice = { withWorkspace: false };
         const answer = await showDialog({
           title: `Delete notebook ${nb.name}?`,
-          body: `Its pod stops and the notebook is removed. This cannot be undone.`,
+          body: ReactWidget.create(
+            <DeleteBody notebook={nb} choice={choice} />
+          ),
           buttons: [
             Dialog.cancelButton(),
             Dialog.warnButton({ label: `Delete ${nb.name}` })
-          ]
+          ],
+          defaultButton: 0
         });
         if (answer.button.accept) {
-          await model.remove(nb.name);
+          await model.remove(nb.name, choice.withWorkspace);
         }
       },
       events: name =>
@@ -136,6 +242,8 @@ export class NotebooksPanel extends SidePanel {
       </UseSignal>
     );
     content.title.label = 'Kubernetes notebooks';
+    // The accordion gives the section its height; the section scrolls within it.
+    content.addClass('jp-nbctl-scroll');
     this.addWidget(content);
   }
 

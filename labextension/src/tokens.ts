@@ -43,6 +43,14 @@ export interface IConfiguration {
   default: boolean;
 }
 
+/** The workspace a template gives each notebook; absent: scratch only. */
+export interface IWorkspaceOffer {
+  mountPath: string;
+  size: IBounds;
+  storageClassName?: string;
+  accessMode: string;
+}
+
 export interface ITemplate {
   name: string;
   namespace: string;
@@ -52,6 +60,31 @@ export interface ITemplate {
   image: string;
   configurations: IConfiguration[];
   resources: { cpu: IBounds; memory: IBounds; gpu: IGpuBounds };
+  workspace?: IWorkspaceOffer;
+}
+
+/** A notebook's workspace, as its status says. */
+export interface INotebookWorkspace {
+  claimName: string;
+  mountPath?: string;
+  size?: string;
+  capacity?: string;
+  phase?: string;
+  onDelete: 'Retain' | 'Delete';
+  ready: boolean;
+  reason: string;
+  message: string;
+}
+
+/** One of my workspaces: in use by a notebook, or kept from a deleted one. */
+export interface IWorkspace {
+  name: string;
+  notebook: string;
+  inUse: boolean;
+  size?: string;
+  capacity?: string;
+  phase?: string;
+  created?: string;
 }
 
 export interface ICondition {
@@ -85,6 +118,7 @@ export interface INotebook {
   latestRevision?: string;
   updateAvailable: boolean;
   conditions: ICondition[];
+  workspace?: INotebookWorkspace;
   created?: string;
   mine: boolean;
 }
@@ -95,6 +129,17 @@ export interface ILaunchRequest {
   configurations: string[];
   resources: IResources;
   updatePolicy: 'Auto' | 'Manual';
+  workspace?: {
+    size?: string;
+    existingClaim?: string;
+    onDelete?: 'Retain' | 'Delete';
+  };
+}
+
+/** What a resize changes: resources (a restart), a bigger workspace (none). */
+export interface IResizeRequest {
+  resources?: IResources;
+  workspace?: { size: string };
 }
 
 export interface IEvent {

@@ -17,6 +17,8 @@ def template(name: str, image: str = IMAGE, **spec: Any) -> dict[str, Any]:
             "spec": {"containers": [{"name": "main", "image": image, "ports": [{"containerPort": 8888}]}]}
         },
         "resources": {"cpu": {"default": "1", "max": "8"}, "memory": {"default": "1Gi", "max": "32Gi"}},
+        # Scratch only, unless a test is about workspaces: those have tests of their own.
+        "workspace": {"enabled": False},
     }
     body.update(spec)
     return {"apiVersion": f"{GROUP}/{VERSION}", "kind": "Template", "metadata": {"name": name}, "spec": body}

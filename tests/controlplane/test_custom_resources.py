@@ -38,6 +38,17 @@ def test_every_seed_object_round_trips_through_the_api_server_unchanged(
             doc["metadata"]["namespace"],
             "--ignore-not-found",
         )
+        if doc["kind"] == "Notebook":
+            # A workspace kept from an earlier test's notebook of that name would refuse the name.
+            cluster.kubectl(
+                "delete",
+                "pvc",
+                f"{doc['metadata']['name']}-workspace",
+                "-n",
+                doc["metadata"]["namespace"],
+                "--ignore-not-found",
+                "--wait=false",
+            )
     # Given the seed applied as it stands
     cluster.kubectl("create", "-f", str(SEED_EXAMPLES))
 

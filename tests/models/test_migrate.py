@@ -34,9 +34,12 @@ spec:
         volumeMounts:
         - {name: workspace, mountPath: /home/jovyan}
         - {name: dshm, mountPath: /dev/shm}
+        - {name: datasets, mountPath: /data, readOnly: true}
       volumes:
       - name: workspace
         persistentVolumeClaim: {claimName: my-notebook-workspace}
+      - name: datasets
+        persistentVolumeClaim: {claimName: team-datasets, readOnly: true}
       - name: dshm
         emptyDir: {medium: Memory}
 ---
@@ -69,7 +72,10 @@ def test_a_kubeflow_notebook_becomes_a_template_and_a_notebook() -> None:
     spec = template["spec"]["template"]["spec"]
     assert spec["containers"][0]["image"] == "kubeflownotebookswg/jupyter-scipy:v1.9.0"
     assert "resources" not in spec["containers"][0]
-    assert spec["volumes"][0]["persistentVolumeClaim"] == {"claimName": "my-notebook-workspace"}
+    # The user's claims are the notebook's, not the template's: no one else's notebook mounts them
+    assert spec["volumes"] == [{"name": "dshm", "emptyDir": {"medium": "Memory"}}]
+    assert spec["containers"][0]["volumeMounts"] == [{"name": "dshm", "mountPath": "/dev/shm"}]
+    assert template["spec"]["workspace"] == {"mountPath": "/home/jovyan"}
     assert template["spec"]["resources"] == {
         "cpu": {"default": "0.5", "max": "1"},
         "memory": {"default": "1Gi", "max": "2Gi"},
@@ -80,12 +86,15 @@ def test_a_kubeflow_notebook_becomes_a_template_and_a_notebook() -> None:
         "resources": {"cpu": "0.5", "memory": "1Gi", "gpu": 1},
         "stopped": False,
         "updatePolicy": "Manual",
+        "workspace": {"existingClaim": "my-notebook-workspace"},
+        "dataVolumes": [{"claimName": "team-datasets", "mountPath": "/data", "readOnly": True}],
     }
     report = "\n".join(migration.notes)
     assert "cpu: requests 0.5 and limits 1 differ" in report
     assert "notebooks.kubeflow.org/http-rewrite-uri is not carried" in report
     assert "access-ml-pipeline" in report and "PodDefaults" in report
-    assert "PVC my-notebook-workspace, kept as it is" in report
+    assert "workspace my-notebook-workspace is reattached as it is (never written or deleted)" in report
+    assert "PVC team-datasets mounts at /data as a data volume" in report
 
 
 def test_a_stopped_notebook_with_a_bad_name_is_renamed_and_stays_stopped() -> None:
@@ -97,6 +106,9 @@ def test_a_stopped_notebook_with_a_bad_name_is_renamed_and_stays_stopped() -> No
     assert notebook["metadata"]["name"] == "old-notebook"
     assert notebook["spec"]["stopped"] is True
     assert any("renamed to old-notebook" in note for note in migration.notes)
+    # It had no workspace: it stays scratch only, as it was
+    assert migration.objects[0]["spec"]["workspace"] == {"enabled": False}
+    assert any("no workspace" in note for note in migration.notes)
 
 
 def test_the_command_is_a_dry_run_that_prints_yaml_and_a_report(tmp_path) -> None:

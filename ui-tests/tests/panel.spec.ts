@@ -42,7 +42,7 @@ async function launch(
   await page.getByRole('button', { name: 'Launch jupyter-scipy' }).click();
   await page.locator('#nbctl-name').fill(name);
   if (spark) {
-    await page.getByRole('checkbox').check();
+    await page.getByRole('checkbox', { name: 'spark-defaults' }).check();
   }
   await page.locator('#nbctl-cpu').fill(cpu);
   if (spark) {
@@ -52,6 +52,16 @@ async function launch(
 }
 
 test.use({ autoGoto: true });
+
+// A script error in the panel shows in the test's output, not only as an empty pane.
+test.beforeEach(({ page }) => {
+  page.on('pageerror', error => console.log(`page error: ${error.stack}`));
+  page.on('console', message => {
+    if (message.type() === 'error') {
+      console.log(`console error: ${message.text()}`);
+    }
+  });
+});
 
 test('alice launches, resizes, stops, starts and deletes a notebook from the sidebar', async ({
   page
@@ -112,8 +122,25 @@ test('alice launches, resizes, stops, starts and deletes a notebook from the sid
   await expect(page.locator('.jp-Dialog')).toContainText(
     'Delete notebook lab?'
   );
+  // the workspace is kept unless asked
+  await expect(page.locator('.jp-Dialog')).toContainText(
+    'Also delete its workspace lab-workspace'
+  );
+  await expect(
+    page.locator('.jp-Dialog').getByRole('checkbox')
+  ).not.toBeChecked();
   await page.getByRole('button', { name: 'Delete lab' }).last().click();
   await expect(row(page, 'lab')).toHaveCount(0);
+
+  // and listed as kept, to reattach or delete
+  const kept = page.locator('[data-workspace="lab-workspace"]');
+  await expect(kept).toContainText('kept from lab');
+  await shoot(page, 'kept-workspace');
+  await kept
+    .getByRole('button', { name: 'Delete workspace lab-workspace' })
+    .click();
+  await page.getByRole('button', { name: 'Delete lab-workspace' }).click();
+  await expect(kept).toHaveCount(0);
 });
 
 test('a launch with a taken name shows the server message', async ({

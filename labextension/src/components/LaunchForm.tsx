@@ -1,7 +1,7 @@
 import React, { useState } from 'react';
 
-import { boundsProblem, nameProblem } from '../quantity';
-import { ILaunchRequest, ITemplate } from '../tokens';
+import { boundsProblem, nameProblem, parseQuantity } from '../quantity';
+import { ILaunchRequest, ITemplate, IWorkspace } from '../tokens';
 
 /** Props of LaunchForm. */
 export interface ILaunchFormProps {
@@ -11,6 +11,10 @@ export interface ILaunchFormProps {
   onLaunch: (request: ILaunchRequest) => Promise<unknown>;
   /** Called when the user gives up. */
   onCancel: () => void;
+  /** My workspaces kept from deleted notebooks, which the form may reattach. */
+  kept?: IWorkspace[];
+  /** The kept workspace to reattach, when the user came from its Reattach. */
+  reattach?: string;
 }
 
 /**
@@ -20,9 +24,15 @@ export interface ILaunchFormProps {
 export function LaunchForm({
   template,
   onLaunch,
-  onCancel
+  onCancel,
+  kept = [],
+  reattach
 }: ILaunchFormProps): JSX.Element {
   const bounds = template.resources;
+  const offer = template.workspace;
+  const [claim, setClaim] = useState(offer ? (reattach ?? '') : '');
+  const [size, setSize] = useState(offer?.size.default ?? '');
+  const [deleteWithIt, setDeleteWithIt] = useState(false);
   const [name, setName] = useState('');
   const [cpu, setCpu] = useState(bounds.cpu.default);
   const [memory, setMemory] = useState(bounds.memory.default);
@@ -41,6 +51,13 @@ export function LaunchForm({
     gpu:
       gpu < bounds.gpu.min || gpu > bounds.gpu.max
         ? `GPUs must be between ${bounds.gpu.min} and ${bounds.gpu.max}`
+        : null,
+    size:
+      offer && !claim
+        ? (boundsProblem('Workspace size', size, offer.size) ??
+          ((parseQuantity(size) ?? 0) <= 0
+            ? 'Workspace size must be more than zero'
+            : null))
         : null
   };
   const valid = Object.values(problems).every(p => p === null);
@@ -58,7 +75,15 @@ export function LaunchForm({
         template: { name: template.name, namespace: template.namespace },
         configurations: picked,
         resources: { cpu, memory, ...(bounds.gpu.max > 0 ? { gpu } : {}) },
-        updatePolicy: policy
+        updatePolicy: policy,
+        ...(offer
+          ? {
+              workspace: {
+                ...(claim ? { existingClaim: claim } : { size }),
+                onDelete: deleteWithIt ? 'Delete' : 'Retain'
+              }
+            }
+          : {})
       });
     } catch (error) {
       setServerError(error instanceof Error ? error.message : String(error));
@@ -171,6 +196,54 @@ export function LaunchForm({
             onChange={e => setGpu(Number(e.target.value))}
           />
         )}
+      {offer ? (
+        <fieldset className="jp-nbctl-field" aria-label="Workspace">
+          <legend>Workspace (your files, at {offer.mountPath})</legend>
+          {kept.length > 0 && (
+            <select
+              id="nbctl-workspace"
+              className="jp-mod-styled"
+              aria-label="Workspace to use"
+              value={claim}
+              onChange={e => setClaim(e.target.value)}
+            >
+              <option value="">A new workspace</option>
+              {kept.map(w => (
+                <option key={w.name} value={w.name}>
+                  Reattach {w.name} (kept from {w.notebook}
+                  {w.size ? `, ${w.size}` : ''})
+                </option>
+              ))}
+            </select>
+          )}
+          {!claim &&
+            field(
+              'nbctl-workspace-size',
+              `Size${sizeRange(offer.size.min, offer.size.max)}`,
+              problems.size,
+              <input
+                id="nbctl-workspace-size"
+                className="jp-mod-styled"
+                value={size}
+                aria-invalid={!!problems.size}
+                onChange={e => setSize(e.target.value)}
+              />
+            )}
+          <label className="jp-nbctl-checkbox">
+            <input
+              type="checkbox"
+              checked={deleteWithIt}
+              onChange={e => setDeleteWithIt(e.target.checked)}
+            />
+            <span>Delete the workspace when I delete the notebook</span>
+          </label>
+        </fieldset>
+      ) : (
+        <p className="jp-nbctl-hint" role="note">
+          This template has no workspace: files in the notebook are lost each
+          time it stops.
+        </p>
+      )}
       {field(
         'nbctl-policy',
         'Template updates',
@@ -208,4 +281,14 @@ export function LaunchForm({
       </div>
     </form>
   );
+}
+
+function sizeRange(min?: string, max?: string): string {
+  if (min && max) {
+    return ` (${min} to ${max})`;
+  }
+  if (max) {
+    return ` (up to ${max})`;
+  }
+  return min ? ` (at least ${min})` : '';
 }

@@ -1,7 +1,7 @@
 import React, { useState } from 'react';
 
-import { boundsProblem } from '../quantity';
-import { INotebook, IResources } from '../tokens';
+import { boundsProblem, parseQuantity } from '../quantity';
+import { INotebook, IResizeRequest, ITemplate } from '../tokens';
 import { StatusBadge } from './StatusBadge';
 
 /** What the list can ask the model to do. */
@@ -9,7 +9,7 @@ export interface INotebookActions {
   open: (notebook: INotebook) => void;
   stop: (name: string) => Promise<unknown>;
   start: (name: string) => Promise<unknown>;
-  resize: (name: string, resources: IResources) => Promise<unknown>;
+  resize: (name: string, request: IResizeRequest) => Promise<unknown>;
   update: (name: string) => Promise<unknown>;
   remove: (notebook: INotebook) => Promise<unknown>;
   events: (name: string) => void;
@@ -22,12 +22,15 @@ export interface INotebookListProps {
   notebooks: INotebook[];
   /** The actions behind the buttons. */
   actions: INotebookActions;
+  /** The templates, for each notebook's bounds. */
+  templates?: ITemplate[];
 }
 
 /** The user's notebooks, each with its status and the actions its owner may take. */
 export function NotebookList({
   notebooks,
-  actions
+  actions,
+  templates = []
 }: INotebookListProps): JSX.Element {
   if (notebooks.length === 0) {
     return (
@@ -39,7 +42,16 @@ export function NotebookList({
   return (
     <ul className="jp-nbctl-notebooks" aria-label="My notebooks">
       {notebooks.map(nb => (
-        <NotebookRow key={nb.name} notebook={nb} actions={actions} />
+        <NotebookRow
+          key={nb.name}
+          notebook={nb}
+          actions={actions}
+          template={templates.find(
+            t =>
+              t.name === nb.template.name &&
+              t.namespace === nb.template.namespace
+          )}
+        />
       ))}
     </ul>
   );
@@ -47,10 +59,12 @@ export function NotebookList({
 
 function NotebookRow({
   notebook,
-  actions
+  actions,
+  template
 }: {
   notebook: INotebook;
   actions: INotebookActions;
+  template?: ITemplate;
 }): JSX.Element {
   const [resizing, setResizing] = useState(false);
   const nb = notebook;
@@ -93,12 +107,23 @@ function NotebookRow({
       <div className="jp-nbctl-notebook-meta">
         {nb.template.name}
         {resources && ` · ${resources}`}
+        {nb.workspace
+          ? ` · workspace ${nb.workspace.capacity ?? nb.workspace.size ?? ''}`
+          : ' · no workspace'}
       </div>
       {!running && nb.message && (
         <div className="jp-nbctl-reason" role="status">
           <strong>{nb.reason}</strong>: {nb.message}
         </div>
       )}
+      {nb.workspace &&
+        !nb.workspace.ready &&
+        nb.workspace.reason !== 'WaitingForVolume' &&
+        nb.workspace.message && (
+          <div className="jp-nbctl-reason" role="status">
+            <strong>Workspace</strong>: {nb.workspace.message}
+          </div>
+        )}
       {nb.mine && (
         <div className="jp-nbctl-actions">
           {running &&
@@ -118,6 +143,7 @@ function NotebookRow({
       {resizing && (
         <ResizeForm
           notebook={nb}
+          template={template}
           onResize={async r => {
             await actions.resize(nb.name, r);
             setResizing(false);
@@ -131,33 +157,56 @@ function NotebookRow({
 
 function ResizeForm(props: {
   notebook: INotebook;
-  onResize: (resources: IResources) => Promise<void>;
+  template?: ITemplate;
+  onResize: (request: IResizeRequest) => Promise<void>;
   onCancel: () => void;
 }): JSX.Element {
-  const [cpu, setCpu] = useState(props.notebook.resources.cpu ?? '');
-  const [memory, setMemory] = useState(props.notebook.resources.memory ?? '');
+  const nb = props.notebook;
+  const bounds = props.template?.resources;
+  const [cpu, setCpu] = useState(nb.resources.cpu ?? bounds?.cpu.default ?? '');
+  const [memory, setMemory] = useState(
+    nb.resources.memory ?? bounds?.memory.default ?? ''
+  );
+  const now = nb.workspace?.size ?? '';
+  const [size, setSize] = useState(now);
+  const cpuChanged = cpu !== (nb.resources.cpu ?? bounds?.cpu.default ?? '');
+  const memoryChanged =
+    memory !== (nb.resources.memory ?? bounds?.memory.default ?? '');
+  const sizeChanged = !!nb.workspace && size !== now;
+  const sizeProblem = sizeChanged
+    ? (boundsProblem(
+        'Workspace size',
+        size,
+        props.template?.workspace?.size ?? {}
+      ) ??
+      ((parseQuantity(size) ?? 0) < (parseQuantity(now) ?? 0)
+        ? `A workspace only grows: it is ${now} now`
+        : null))
+    : null;
   const problems = [
-    cpu && boundsProblem('CPU', cpu, {}),
-    memory && boundsProblem('Memory', memory, {})
+    cpuChanged && boundsProblem('CPU', cpu, bounds?.cpu ?? {}),
+    memoryChanged && boundsProblem('Memory', memory, bounds?.memory ?? {}),
+    sizeProblem
   ].filter(Boolean);
+  const restarts = cpuChanged || memoryChanged;
   return (
     <form
       className="jp-nbctl-resize"
-      aria-label={`Resize ${props.notebook.name}`}
+      aria-label={`Resize ${nb.name}`}
       onSubmit={e => {
         e.preventDefault();
-        if (!problems.length) {
+        if (!problems.length && (restarts || sizeChanged)) {
           void props
             .onResize({
-              ...(cpu ? { cpu } : {}),
-              ...(memory ? { memory } : {})
+              ...(restarts ? { resources: { cpu, memory } } : {}),
+              ...(sizeChanged ? { workspace: { size } } : {})
             })
             .catch(() => undefined);
         }
       }}
     >
       <label>
-        CPU{' '}
+        CPU{bounds?.cpu.max ? ` (up to ${bounds.cpu.max})` : ''}{' '}
         <input
           className="jp-mod-styled"
           value={cpu}
@@ -166,7 +215,7 @@ function ResizeForm(props: {
         />
       </label>
       <label>
-        Memory{' '}
+        Memory{bounds?.memory.max ? ` (up to ${bounds.memory.max})` : ''}{' '}
         <input
           className="jp-mod-styled"
           value={memory}
@@ -174,11 +223,30 @@ function ResizeForm(props: {
           aria-label="Memory"
         />
       </label>
+      {nb.workspace && (
+        <label>
+          Workspace
+          {props.template?.workspace?.size.max
+            ? ` (up to ${props.template.workspace.size.max})`
+            : ''}{' '}
+          <input
+            className="jp-mod-styled"
+            value={size}
+            onChange={e => setSize(e.target.value)}
+            aria-label="Workspace size"
+          />
+        </label>
+      )}
       {problems.map(p => (
         <span key={String(p)} className="jp-nbctl-problem" role="alert">
           {p}
         </span>
       ))}
+      <p className="jp-nbctl-hint">
+        {restarts
+          ? 'New CPU or memory restarts the notebook: running kernels stop; files in the workspace are kept.'
+          : 'A bigger workspace does not restart the notebook.'}
+      </p>
       <div className="jp-nbctl-actions">
         <button
           type="button"
@@ -190,9 +258,9 @@ function ResizeForm(props: {
         <button
           type="submit"
           className="jp-mod-styled jp-mod-accept"
-          disabled={problems.length > 0}
+          disabled={problems.length > 0 || !(restarts || sizeChanged)}
         >
-          Resize and restart
+          {restarts ? 'Resize and restart' : 'Resize'}
         </button>
       </div>
     </form>
