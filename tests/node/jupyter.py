@@ -1,15 +1,20 @@
-"""A client of a notebook's own Jupyter server, as a browser would use it through the gateway."""
+"""A client of a notebook's own Jupyter server, as a browser would use it through the gateway,
+and of a user's extension API, as the panel calls it."""
 
 from __future__ import annotations
 
 import json
 import time
+import urllib.error
+import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 import requests
 import websocket
+
+from devcluster.jupyter import JupyterServer
 
 
 @dataclass
@@ -87,3 +92,27 @@ class NotebookClient:
             raise TimeoutError(f"no result of {code!r} within {timeout}s")
         finally:
             ws.close()
+
+
+class Refused(Exception):
+    """A 4xx or 5xx from the extension's API, with its JSON body."""
+
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        super().__init__(f"{status}: {body}")
+        self.status = status
+        self.body = body
+
+
+def extension_api(server: JupyterServer, method: str, path: str, body: dict | None = None) -> dict:
+    """Call the server's /nbctl/api as the panel does; a refusal raises Refused."""
+    request = urllib.request.Request(
+        f"{server.url}/nbctl/api{path}",
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Authorization": f"token {server.token}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read() or b"{}")  # type: ignore[no-any-return]
+    except urllib.error.HTTPError as err:
+        raise Refused(err.code, json.loads(err.read() or b"{}")) from err

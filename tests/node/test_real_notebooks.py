@@ -9,50 +9,14 @@ serves again.
 
 from __future__ import annotations
 
-import json
-import urllib.request
-from collections.abc import Iterator
-
-import pytest
-
 from devcluster.clients import Kube
 from devcluster.cluster import Cluster
 from devcluster.controller import ControllerProcess
-from devcluster.install import apply_real_node_template
 from devcluster.jupyter import JupyterServer
 from devcluster.node import NODE_NAME
 from tests.controller.helpers import wait_phase
 from tests.eventually import eventually
-from tests.extension.conftest import bind_users
-from tests.node.jupyter import NotebookClient
-
-
-@pytest.fixture
-def lab_namespace(cluster: Cluster, namespace: str) -> str:
-    """A namespace where alice and bob may launch, offering the real node's JupyterLab."""
-    bind_users(cluster, namespace)
-    apply_real_node_template(cluster, namespace)
-    return namespace
-
-
-@pytest.fixture
-def alices_server(cluster: Cluster, lab_namespace: str) -> Iterator[JupyterServer]:
-    """alice's own Jupyter Server with the extension, its Open URLs on the gateway."""
-    with JupyterServer(
-        cluster, "alice", lab_namespace, extra=[f"--NbctlApp.notebook_url_base={cluster.gateway_url}"]
-    ) as server:
-        yield server
-
-
-def _api(server: JupyterServer, method: str, path: str, body: dict | None = None) -> dict:
-    request = urllib.request.Request(
-        f"{server.url}/nbctl/api{path}",
-        method=method,
-        data=json.dumps(body).encode() if body is not None else None,
-        headers={"Authorization": f"token {server.token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read() or b"{}")
+from tests.node.jupyter import NotebookClient, extension_api
 
 
 def _answers(client: NotebookClient) -> dict:
@@ -68,9 +32,9 @@ def _answers(client: NotebookClient) -> dict:
 
 def _launch(server: JupyterServer, name: str) -> NotebookClient:
     """Launch as the panel does; returns a client of the notebook's Open URL, once the list shows one."""
-    _api(server, "POST", "/notebooks", {"name": name, "template": {"name": "jupyterlab"}})
+    extension_api(server, "POST", "/notebooks", {"name": name, "template": {"name": "jupyterlab"}})
     view = eventually(
-        lambda: _api(server, "GET", f"/notebooks/{name}"),
+        lambda: extension_api(server, "GET", f"/notebooks/{name}"),
         lambda v: bool(v.get("url")),
         timeout=60,
         what=f"notebook {name} to have an Open URL",
@@ -102,11 +66,11 @@ def test_alice_launches_a_notebook_that_serves_jupyterlab_through_the_gateway(
     page = client.session.get(f"{client.base}lab", timeout=10)
     assert page.status_code == 200 and "JupyterLab" in page.text
     # And the panel's own list says so
-    listed = _api(alices_server, "GET", "/notebooks/lab")
+    listed = extension_api(alices_server, "GET", "/notebooks/lab")
     assert listed["phase"] == "Running" and listed["ready"] is True
 
     # And alice reads her notebook's real log and runs a command in it
-    log = _api(alices_server, "GET", "/notebooks/lab/logs")["text"]
+    log = extension_api(alices_server, "GET", "/notebooks/lab/logs")["text"]
     assert "Jupyter Server" in log and f"/notebook/{lab_namespace}/lab/" in log
     who = cluster.kubectl("exec", "-n", lab_namespace, "lab-0", "--", "id", "-un", user="alice")
     assert who.stdout.strip() == "jovyan"
@@ -145,7 +109,7 @@ def test_stop_removes_the_pod_and_start_brings_one_that_serves_again(
     first = admin.core.read_namespaced_pod("cycle-0", lab_namespace).metadata.uid
 
     # When alice stops it
-    _api(alices_server, "POST", "/notebooks/cycle/stop")
+    extension_api(alices_server, "POST", "/notebooks/cycle/stop")
 
     # Then the pod is gone and the route answers no more
     eventually(
@@ -158,7 +122,7 @@ def test_stop_removes_the_pod_and_start_brings_one_that_serves_again(
     assert client.status().status_code != 200
 
     # When she starts it again
-    _api(alices_server, "POST", "/notebooks/cycle/start")
+    extension_api(alices_server, "POST", "/notebooks/cycle/start")
 
     # Then a new pod serves again
     status = _answers(client)

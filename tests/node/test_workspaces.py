@@ -9,9 +9,6 @@ node (devcluster/storage.py).
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,63 +16,17 @@ import pytest
 from devcluster.clients import Kube
 from devcluster.cluster import Cluster
 from devcluster.controller import ControllerProcess
-from devcluster.install import apply_real_node_template
 from devcluster.jupyter import JupyterServer
 from devcluster.storage import FIXED_STORAGE_CLASS
 from jupyter_nbctl.models import GROUP, VERSION
 from tests.controller.helpers import get_notebook, patch_template, wait_phase
 from tests.eventually import eventually
-from tests.extension.conftest import bind_users
-from tests.node.jupyter import NotebookClient
-
-
-@pytest.fixture
-def lab_namespace(cluster: Cluster, namespace: str) -> str:
-    bind_users(cluster, namespace)
-    apply_real_node_template(cluster, namespace)
-    return namespace
-
-
-@pytest.fixture
-def alices_server(cluster: Cluster, lab_namespace: str) -> Iterator[JupyterServer]:
-    with JupyterServer(
-        cluster, "alice", lab_namespace, extra=[f"--NbctlApp.notebook_url_base={cluster.gateway_url}"]
-    ) as server:
-        yield server
-
-
-@pytest.fixture
-def bobs_server(cluster: Cluster, lab_namespace: str) -> Iterator[JupyterServer]:
-    with JupyterServer(
-        cluster, "bob", lab_namespace, extra=[f"--NbctlApp.notebook_url_base={cluster.gateway_url}"]
-    ) as server:
-        yield server
-
-
-class Refused(Exception):
-    def __init__(self, status: int, body: dict[str, Any]) -> None:
-        super().__init__(f"{status}: {body}")
-        self.status = status
-        self.body = body
-
-
-def _api(server: JupyterServer, method: str, path: str, body: dict | None = None) -> dict:
-    request = urllib.request.Request(
-        f"{server.url}/nbctl/api{path}",
-        method=method,
-        data=json.dumps(body).encode() if body is not None else None,
-        headers={"Authorization": f"token {server.token}", "Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as err:
-        raise Refused(err.code, json.loads(err.read() or b"{}")) from err
+from tests.node.jupyter import NotebookClient, Refused, extension_api
 
 
 def _serving(server: JupyterServer, name: str, timeout: float = 150) -> NotebookClient:
     view = eventually(
-        lambda: _api(server, "GET", f"/notebooks/{name}"),
+        lambda: extension_api(server, "GET", f"/notebooks/{name}"),
         lambda v: bool(v.get("url")),
         timeout=60,
         what=f"notebook {name} to have an Open URL",
@@ -107,9 +58,9 @@ def _claims(admin: Kube, namespace: str) -> list[str]:
 
 
 def _restart(server: JupyterServer, admin: Kube, namespace: str, name: str) -> NotebookClient:
-    _api(server, "POST", f"/notebooks/{name}/stop")
+    extension_api(server, "POST", f"/notebooks/{name}/stop")
     wait_phase(admin, namespace, name, "Stopped", timeout=90)
-    _api(server, "POST", f"/notebooks/{name}/start")
+    extension_api(server, "POST", f"/notebooks/{name}/start")
     return _serving(server, name)
 
 
@@ -117,9 +68,9 @@ def test_files_survive_stop_start_a_template_update_and_a_resize(
     admin: Kube, gateway_controller: ControllerProcess, lab_namespace: str, alices_server: JupyterServer
 ) -> None:
     # Given alice's new notebook, with the template's default workspace
-    _api(alices_server, "POST", "/notebooks", {"name": "keep", "template": {"name": "jupyterlab"}})
+    extension_api(alices_server, "POST", "/notebooks", {"name": "keep", "template": {"name": "jupyterlab"}})
     client = _serving(alices_server, "keep")
-    view = _api(alices_server, "GET", "/notebooks/keep")
+    view = extension_api(alices_server, "GET", "/notebooks/keep")
     assert view["workspace"]["claimName"] == "keep-workspace"
     assert view["workspace"]["mountPath"] == "/home/jovyan"
     assert view["workspace"]["ready"] is True, view["workspace"]
@@ -144,7 +95,7 @@ def test_files_survive_stop_start_a_template_update_and_a_resize(
         {"spec": {"template": {"metadata": {"annotations": {"rev": "2"}}}}},
     )
     eventually(
-        lambda: _api(alices_server, "GET", "/notebooks/keep"),
+        lambda: extension_api(alices_server, "GET", "/notebooks/keep"),
         lambda v: v["updateAvailable"],
         timeout=60,
         what="the update to be offered",
@@ -155,7 +106,9 @@ def test_files_survive_stop_start_a_template_update_and_a_resize(
 
     # And after a resize, which restarts it
     second = _pod_uid(admin, lab_namespace, "keep")
-    _api(alices_server, "POST", "/notebooks/keep/resize", {"resources": {"cpu": "1", "memory": "2Gi"}})
+    extension_api(
+        alices_server, "POST", "/notebooks/keep/resize", {"resources": {"cpu": "1", "memory": "2Gi"}}
+    )
     eventually(
         lambda: _pod_uid(admin, lab_namespace, "keep"),
         lambda uid: uid != second,
@@ -176,13 +129,13 @@ def test_a_kept_workspace_is_reattached_and_deleted_only_by_its_owner(
     alices_server: JupyterServer,
     bobs_server: JupyterServer,
 ) -> None:
-    _api(alices_server, "POST", "/notebooks", {"name": "first", "template": {"name": "jupyterlab"}})
+    extension_api(alices_server, "POST", "/notebooks", {"name": "first", "template": {"name": "jupyterlab"}})
     _serving(alices_server, "first").put_file("hello.txt", "kept\n")
 
     # When alice deletes the notebook and keeps its workspace (the default)
-    _api(alices_server, "DELETE", "/notebooks/first")
+    extension_api(alices_server, "DELETE", "/notebooks/first")
     eventually(
-        lambda: _api(alices_server, "GET", "/workspace-claims")["items"],
+        lambda: extension_api(alices_server, "GET", "/workspace-claims")["items"],
         lambda items: (
             [(w["name"], w["inUse"], w["notebook"]) for w in items] == [("first-workspace", False, "first")]
         ),
@@ -205,29 +158,31 @@ def test_a_kept_workspace_is_reattached_and_deleted_only_by_its_owner(
         },
     ):
         with pytest.raises(Refused) as refused:
-            _api(bobs_server, "POST", "/notebooks", body)
+            extension_api(bobs_server, "POST", "/notebooks", body)
         assert refused.value.status == 403
         assert (
             "first-workspace is a workspace of alice: bob may not mount it" in refused.value.body["message"]
         )
     # Nor by naming his notebook so that its workspace would be hers
     with pytest.raises(Refused) as refused:
-        _api(bobs_server, "POST", "/notebooks", {"name": "first", "template": {"name": "jupyterlab"}})
+        extension_api(
+            bobs_server, "POST", "/notebooks", {"name": "first", "template": {"name": "jupyterlab"}}
+        )
     assert refused.value.status == 422 and "a workspace of alice" in refused.value.body["message"]
     deleted = cluster.kubectl(
         "delete", "pvc", "first-workspace", "-n", lab_namespace, user="bob", check=False
     )
     assert deleted.returncode != 0 and "forbidden" in deleted.stderr.lower()
-    assert _api(bobs_server, "GET", "/workspace-claims")["items"] == []
+    assert extension_api(bobs_server, "GET", "/workspace-claims")["items"] == []
     unchanged = _claim(admin, lab_namespace, "first-workspace")
     assert (unchanged.metadata.uid, unchanged.metadata.resource_version) == (
         kept.metadata.uid,
         kept.metadata.resource_version,
     )
-    assert _api(bobs_server, "GET", "/notebooks")["items"] == []
+    assert extension_api(bobs_server, "GET", "/notebooks")["items"] == []
 
     # When alice launches a new notebook reattaching it
-    _api(
+    extension_api(
         alices_server,
         "POST",
         "/notebooks",
@@ -240,12 +195,15 @@ def test_a_kept_workspace_is_reattached_and_deleted_only_by_its_owner(
     # Then her file is there
     client = _serving(alices_server, "second")
     assert client.get_file("hello.txt").json()["content"] == "kept\n"
-    assert _api(alices_server, "GET", "/notebooks/second")["workspace"]["claimName"] == "first-workspace"
-    listed = _api(alices_server, "GET", "/workspace-claims")["items"]
+    assert (
+        extension_api(alices_server, "GET", "/notebooks/second")["workspace"]["claimName"]
+        == "first-workspace"
+    )
+    listed = extension_api(alices_server, "GET", "/workspace-claims")["items"]
     assert [(w["name"], w["inUse"], w["notebook"]) for w in listed] == [("first-workspace", True, "second")]
 
     # When she deletes that notebook with its workspace
-    _api(alices_server, "DELETE", "/notebooks/second?workspace=delete")
+    extension_api(alices_server, "DELETE", "/notebooks/second?workspace=delete")
     # Then the claim goes too
     eventually(
         lambda: _claims(admin, lab_namespace),
@@ -253,13 +211,13 @@ def test_a_kept_workspace_is_reattached_and_deleted_only_by_its_owner(
         timeout=90,
         what="the workspace to be deleted with its notebook",
     )
-    assert _api(alices_server, "GET", "/workspace-claims")["items"] == []
+    assert extension_api(alices_server, "GET", "/workspace-claims")["items"] == []
 
 
 def test_a_workspace_grows_without_a_restart_and_never_shrinks(
     admin: Kube, gateway_controller: ControllerProcess, lab_namespace: str, alices_server: JupyterServer
 ) -> None:
-    _api(
+    extension_api(
         alices_server,
         "POST",
         "/notebooks",
@@ -269,11 +227,11 @@ def test_a_workspace_grows_without_a_restart_and_never_shrinks(
     pod = _pod_uid(admin, lab_namespace, "grow")
 
     # When alice grows her workspace from 1Gi to 2Gi
-    _api(alices_server, "POST", "/notebooks/grow/resize", {"workspace": {"size": "2Gi"}})
+    extension_api(alices_server, "POST", "/notebooks/grow/resize", {"workspace": {"size": "2Gi"}})
 
     # Then the claim grows, the notebook says so, and its pod was not restarted
     eventually(
-        lambda: _api(alices_server, "GET", "/notebooks/grow")["workspace"],
+        lambda: extension_api(alices_server, "GET", "/notebooks/grow")["workspace"],
         lambda ws: ws["capacity"] == "2Gi" and ws["ready"],
         timeout=60,
         what="the workspace to have grown to 2Gi",
@@ -283,7 +241,7 @@ def test_a_workspace_grows_without_a_restart_and_never_shrinks(
 
     # And a smaller size is refused, by the extension and by the API server
     with pytest.raises(Refused) as refused:
-        _api(alices_server, "POST", "/notebooks/grow/resize", {"workspace": {"size": "1Gi"}})
+        extension_api(alices_server, "POST", "/notebooks/grow/resize", {"workspace": {"size": "1Gi"}})
     assert refused.value.status == 422 and "only grows" in refused.value.body["message"]
     with pytest.raises(Exception, match="cannot shrink"):
         admin.custom.patch_namespaced_custom_object(
@@ -291,7 +249,7 @@ def test_a_workspace_grows_without_a_restart_and_never_shrinks(
         )
     # And out of the template's bounds is refused too
     with pytest.raises(Refused) as refused:
-        _api(alices_server, "POST", "/notebooks/grow/resize", {"workspace": {"size": "10Ti"}})
+        extension_api(alices_server, "POST", "/notebooks/grow/resize", {"workspace": {"size": "10Ti"}})
     assert refused.value.status == 422 and "maximum" in refused.value.body["message"]
 
 
