@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -73,3 +74,17 @@ def api(jp_fetch: Callable[..., Any]) -> Callable[..., Any]:
         return response.code, json.loads(response.body) if response.body else None
 
     return call
+
+
+async def answer_until(
+    api: Callable[..., Any], path: tuple[str, ...], check: Callable[[Any], bool], timeout: float = 60
+) -> Any:
+    """GET path through `api` until it answers 200 with a body that passes `check`; return that body."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    last = None
+    while asyncio.get_running_loop().time() < deadline:
+        code, last = await api("GET", *path)
+        if code == 200 and check(last):
+            return last
+        await asyncio.sleep(0.3)
+    raise AssertionError(f"{'/'.join(path)} never matched; last: {last}")

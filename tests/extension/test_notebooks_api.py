@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import pytest
@@ -12,6 +11,7 @@ from devcluster.cluster import Cluster
 from devcluster.controller import ControllerProcess
 from jupyter_nbctl.models import GROUP, VERSION
 from tests.controller.helpers import create, poddefault, template
+from tests.extension.conftest import answer_until
 
 TEMPLATE = template(
     "scipy",
@@ -28,14 +28,7 @@ SPARK["spec"]["description"] = "Expose the Spark UI"
 
 
 async def _until(api, name: str, check, timeout: float = 60) -> dict:
-    deadline = asyncio.get_running_loop().time() + timeout
-    last = None
-    while asyncio.get_running_loop().time() < deadline:
-        code, last = await api("GET", "notebooks", name)
-        if code == 200 and check(last):
-            return last
-        await asyncio.sleep(0.3)
-    raise AssertionError(f"notebook {name} never matched; last: {last}")
+    return await answer_until(api, ("notebooks", name), check, timeout)
 
 
 def _notebooks(admin: Kube, namespace: str) -> list[str]:

@@ -12,6 +12,7 @@ from devcluster.clients import Kube
 from devcluster.controller import ControllerProcess
 from jupyter_nbctl.models import GROUP, VERSION
 from tests.controller.helpers import create, template
+from tests.extension.conftest import answer_until
 
 TEMPLATE = template(
     "lab",
@@ -20,15 +21,7 @@ TEMPLATE = template(
 SCRATCH = template("scratch")
 
 
-async def _until(api, path: tuple[str, ...], check, timeout: float = 60):
-    deadline = asyncio.get_running_loop().time() + timeout
-    last = None
-    while asyncio.get_running_loop().time() < deadline:
-        code, last = await api("GET", *path)
-        if code == 200 and check(last):
-            return last
-        await asyncio.sleep(0.3)
-    raise AssertionError(f"{'/'.join(path)} never matched; last: {last}")
+_until = answer_until
 
 
 def _claims(admin: Kube, namespace: str) -> list[str]:
