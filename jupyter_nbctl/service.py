@@ -48,12 +48,11 @@ from jupyter_nbctl.kube.rest import NOTEBOOKS, Kube
 from jupyter_nbctl.models import GROUP, VERSION, Notebook, Template
 from jupyter_nbctl.models.bounds import OutOfBounds, resolve_resources, resolve_workspace_size
 from jupyter_nbctl.models.quantity import parse_quantity
+from jupyter_nbctl.models.workspace import NOTEBOOK_UID_ANNOTATION, OWNER_ANNOTATION, WORKSPACE_LABEL
 
-# What the controller writes on a workspace claim (nbctl_controller.names; the extension does not import it).
-WORKSPACE_SELECTOR = "app.kubernetes.io/managed-by=nbctl-controller,jackhoman.dev/workspace=true"
-OWNER_ANNOTATION = "jackhoman.dev/owner"
-NOTEBOOK_UID_ANNOTATION = "jackhoman.dev/notebook-uid"
+# The controller's label on its children (nbctl_controller.names; the extension does not import it).
 NOTEBOOK_LABEL = "jackhoman.dev/notebook"
+WORKSPACE_SELECTOR = f"app.kubernetes.io/managed-by=nbctl-controller,{WORKSPACE_LABEL}=true"
 
 IN_CLUSTER_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
 

@@ -11,6 +11,12 @@ import hashlib
 import json
 from typing import Any
 
+from jupyter_nbctl.models.workspace import (  # noqa: F401 (names of the controller's objects, in one place)
+    NOTEBOOK_UID_ANNOTATION,
+    OWNER_ANNOTATION,
+    WORKSPACE_LABEL,
+)
+
 FIELD_MANAGER = "nbctl-controller"
 MANAGED_BY = "app.kubernetes.io/managed-by"
 MANAGED_BY_VALUE = "nbctl-controller"
@@ -20,10 +26,8 @@ TEMPLATE_LABEL = "jackhoman.dev/template"
 APPLIED_ANNOTATION = "jackhoman.dev/applied"
 INTENT_ANNOTATION = "jackhoman.dev/intent"
 COPIED_FROM_ANNOTATION = "jackhoman.dev/copied-from"
-# On a workspace claim: that it is one, whose it is, and the uid of the notebook that uses it.
-WORKSPACE_LABEL = "jackhoman.dev/workspace"
-OWNER_ANNOTATION = "jackhoman.dev/owner"
-NOTEBOOK_UID_ANNOTATION = "jackhoman.dev/notebook-uid"
+# Marks the cluster's default StorageClass (Kubernetes' own annotation).
+DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
 
 # Children carry this label, so the controller's watches can ask the API
 # server for its own objects only.

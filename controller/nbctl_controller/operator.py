@@ -49,7 +49,7 @@ from jupyter_nbctl.models import GROUP, VERSION
 from nbctl_controller import metrics
 from nbctl_controller.config import Settings
 from nbctl_controller.leader import LeaderElector
-from nbctl_controller.names import FIELD_MANAGER, NOTEBOOK_LABEL, SELECTOR
+from nbctl_controller.names import DEFAULT_CLASS_ANNOTATION, FIELD_MANAGER, NOTEBOOK_LABEL, SELECTOR
 from nbctl_controller.queue import WorkQueue
 from nbctl_controller.reconcile import Caches, Reconciler
 
@@ -139,14 +139,11 @@ def _slim_claim(obj: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-_DEFAULT_CLASS = "storageclass.kubernetes.io/is-default-class"
-
-
 def _slim_storageclass(obj: dict[str, Any]) -> dict[str, Any]:
     annotations = obj["metadata"].get("annotations") or {}
     meta: dict[str, Any] = {"name": obj["metadata"]["name"]}
-    if _DEFAULT_CLASS in annotations:
-        meta["annotations"] = {_DEFAULT_CLASS: annotations[_DEFAULT_CLASS]}
+    if DEFAULT_CLASS_ANNOTATION in annotations:
+        meta["annotations"] = {DEFAULT_CLASS_ANNOTATION: annotations[DEFAULT_CLASS_ANNOTATION]}
     return {"metadata": meta, "allowVolumeExpansion": bool(obj.get("allowVolumeExpansion"))}
 
 

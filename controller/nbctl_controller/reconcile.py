@@ -41,6 +41,7 @@ from nbctl_controller import status as status_
 from nbctl_controller.names import (
     APPLIED_ANNOTATION,
     COPIED_FROM_ANNOTATION,
+    DEFAULT_CLASS_ANNOTATION,
     INTENT_ANNOTATION,
     MANAGED_BY,
     MANAGED_BY_VALUE,
@@ -56,6 +57,7 @@ from nbctl_controller.render import (
     applied,
     intent,
     notebook_port,
+    owner_reference,
     render_owner_access,
     render_pod_template,
     render_route,
@@ -74,8 +76,6 @@ from nbctl_controller.workspace import (
 )
 from nbctl_controller.workspace import condition as workspace_condition
 from nbctl_controller.workspace import resolve as resolve_workspace
-
-DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
 
 Key = tuple[str, str]
 log = logging.getLogger(__name__)
@@ -506,16 +506,13 @@ class Reconciler:
         claims = self.caches.claims
         claim = claims.get(nb.namespace, ws.claim)
         owner = nb.spec.get("owner") or ""
-
-        def alive(name: str, uid: str) -> bool:
-            other = self.caches.notebooks.get(nb.namespace, name)
-            return other is not None and other["metadata"].get("uid") == uid
-
-        check_claim(ws, nb.uid, owner, claim, alive)
+        check_claim(ws, nb.uid, owner, claim, lambda name, uid: self._alive(nb.namespace, name, uid))
         if claim is None and ws.reattach:
             return None  # not made by us: mounted as it is, never written
         if claim is None:
-            manifest = render_claim(nb.namespace, nb.name, nb.uid, owner, ws, None, self.storage_class(ws))
+            manifest = render_claim(
+                nb.namespace, owner, ws, owner_reference(nb), None, self.storage_class(ws)
+            )
             # Made by create, never apply, so an existing claim of that name is refused, not taken over.
             # The owner reference (onDelete: Delete) comes with the first apply.
             first = applied(
@@ -545,7 +542,7 @@ class Reconciler:
             if "ownerReferences" not in manifest["metadata"]:
                 return None
             claim = created
-        manifest = applied(render_claim(nb.namespace, nb.name, nb.uid, owner, ws, claim, None))
+        manifest = applied(render_claim(nb.namespace, owner, ws, owner_reference(nb), claim, None))
         wanted = manifest["metadata"]["annotations"][APPLIED_ANNOTATION]
         key = (nb.namespace, ws.claim)
         earlier = self._refused.get(key)
@@ -563,6 +560,11 @@ class Reconciler:
         self._refused.pop(key, None)
         return None
 
+    def _alive(self, ns: str, name: str, uid: str) -> bool:
+        """Whether the notebook of that name and uid exists (a workspace records the one it serves)."""
+        body = self.caches.notebooks.get(ns, name)
+        return body is not None and body["metadata"].get("uid") == uid
+
     async def keep_workspaces(self, ns: str, notebook: str) -> None:
         """The owner of a workspace kept from a deleted notebook may still read and delete it."""
         for claim in self.caches.claims.items(ns):
@@ -572,8 +574,7 @@ class Reconciler:
                 continue
             if any(o.get("kind") == "Notebook" for o in meta.get("ownerReferences") or []):
                 continue  # onDelete: Delete; the garbage collector takes it
-            live = self.caches.notebooks.get(ns, name)
-            if live is not None and live["metadata"].get("uid") == uid:
+            if self._alive(ns, name, uid):
                 continue
             owner = claim_owner(claim)
             if not owner or not meta.get("uid"):

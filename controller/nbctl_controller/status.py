@@ -15,6 +15,8 @@ from typing import Any
 from nbctl_controller.problems import NotebookProblem
 
 IMAGE_PROBLEMS = {"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull"}
+# SchedulerError: a failure after a node was picked, such as a workspace volume that cannot be made.
+SCHEDULING_PROBLEMS = {"Unschedulable", "SchedulerError"}
 RUN_PROBLEMS = {"CrashLoopBackOff", "CreateContainerConfigError", "CreateContainerError", "RunContainerError"}
 
 
@@ -48,16 +50,7 @@ def _pod_state(pod: dict[str, Any] | None) -> tuple[str, str, str, str]:
     status = pod.get("status") or {}
     conditions = {c["type"]: c for c in status.get("conditions") or []}
     scheduled = conditions.get("PodScheduled")
-    # SchedulerError: a failure after a node was picked, such as a workspace volume that cannot be made.
-    if (
-        scheduled
-        and scheduled.get("status") == "False"
-        and scheduled.get("reason")
-        in (
-            "Unschedulable",
-            "SchedulerError",
-        )
-    ):
+    if scheduled and scheduled.get("status") == "False" and scheduled.get("reason") in SCHEDULING_PROBLEMS:
         message = scheduled.get("message") or "no node can take the pod"
         return "Pending", "False", "Unschedulable", f"The pod cannot be scheduled: {message}"
     for container in status.get("containerStatuses") or []:

@@ -22,12 +22,11 @@ from jupyter_nbctl.models.bounds import OutOfBounds, resolve_workspace_size
 from jupyter_nbctl.models.quantity import parse_quantity
 from jupyter_nbctl.models.workspace import DEFAULT_MOUNT_PATH, workspace_claim_name
 from nbctl_controller.names import (
-    MANAGED_BY,
-    MANAGED_BY_VALUE,
     NOTEBOOK_LABEL,
     NOTEBOOK_UID_ANNOTATION,
     OWNER_ANNOTATION,
     WORKSPACE_LABEL,
+    child_labels,
     digest,
     kept_workspace_role_name,
 )
@@ -142,17 +141,17 @@ def check_claim(
 
 def render_claim(
     namespace: str,
-    notebook: str,
-    notebook_uid: str,
     owner: str,
     ws: Workspace,
+    notebook_ref: dict[str, Any],
     current: dict[str, Any] | None,
     default_class: str | None,
 ) -> dict[str, Any]:
     """The workspace claim, holding only the fields the controller owns.
 
-    Access mode and storage class are fixed when the claim is made (the API server
-    refuses changes), so they come from the claim once it exists. It never shrinks.
+    `notebook_ref` is the notebook's owner reference (render.owner_reference), set on the claim
+    only under onDelete: Delete. Access mode and storage class are fixed when the claim is made
+    (the API server refuses changes), so they come from the claim once it exists. It never shrinks.
     """
     spec_now = (current or {}).get("spec") or {}
     now = ((spec_now.get("resources") or {}).get("requests") or {}).get("storage")
@@ -169,20 +168,11 @@ def render_claim(
     meta: dict[str, Any] = {
         "name": ws.claim,
         "namespace": namespace,
-        "labels": {MANAGED_BY: MANAGED_BY_VALUE, NOTEBOOK_LABEL: notebook, WORKSPACE_LABEL: "true"},
-        "annotations": {OWNER_ANNOTATION: owner, NOTEBOOK_UID_ANNOTATION: notebook_uid},
+        "labels": {**child_labels(notebook_ref["name"]), WORKSPACE_LABEL: "true"},
+        "annotations": {OWNER_ANNOTATION: owner, NOTEBOOK_UID_ANNOTATION: notebook_ref["uid"]},
     }
     if ws.on_delete == "Delete":
-        meta["ownerReferences"] = [
-            {
-                "apiVersion": "jackhoman.dev/v1beta1",
-                "kind": "Notebook",
-                "name": notebook,
-                "uid": notebook_uid,
-                "controller": True,
-                "blockOwnerDeletion": True,
-            }
-        ]
+        meta["ownerReferences"] = [notebook_ref]
     return {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": meta, "spec": spec}
 
 
@@ -245,7 +235,7 @@ def render_kept_access(claim: dict[str, Any], owner: str) -> tuple[dict[str, Any
     common = {
         "name": name,
         "namespace": meta["namespace"],
-        "labels": {MANAGED_BY: MANAGED_BY_VALUE, NOTEBOOK_LABEL: notebook},
+        "labels": child_labels(notebook),
         "ownerReferences": [
             {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "name": meta["name"], "uid": meta["uid"]}
         ],

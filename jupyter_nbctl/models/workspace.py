@@ -22,6 +22,12 @@ DEFAULT_MOUNT_PATH = "/home/jovyan"
 DEFAULT_SIZE = "5Gi"  # Kubeflow's web app's default workspace size
 WORKSPACE_SUFFIX = "-workspace"
 
+# What the controller writes on a workspace claim, and the extension reads: that it is one,
+# whose it is, and the uid of the notebook that uses it.
+WORKSPACE_LABEL = "jackhoman.dev/workspace"
+OWNER_ANNOTATION = "jackhoman.dev/owner"
+NOTEBOOK_UID_ANNOTATION = "jackhoman.dev/notebook-uid"
+
 AccessMode = Literal["ReadWriteOnce", "ReadWriteOncePod", "ReadWriteMany"]
 OnDelete = Literal["Retain", "Delete"]
 
