@@ -6,7 +6,14 @@ that Template, in the same namespace. Dry-run by default: it prints the new
 objects as YAML, and a report of what it could not carry, to stderr.
 
     jupyter nbctl migrate kubeflow-notebooks.yaml            # print
-    jupyter nbctl migrate kubeflow-notebooks.yaml --apply    # create them, as you
+    jupyter nbctl migrate kubeflow-notebooks.yaml --apply    # create them, as you (an admin)
+
+Each notebook keeps its Kubeflow owner: `--owner NAMESPACE=USER` (or
+`--owner USER` for every namespace) if given, else the user its annotation
+`notebooks.kubeflow.org/creator` names, else the owner of the namespace's
+Profile when the input holds the Profiles (`kubectl get profiles -o yaml`).
+A notebook whose owner is unknown is not migrated: it would otherwise
+belong to whoever runs the migration.
 """
 
 from __future__ import annotations
@@ -25,6 +32,9 @@ from jupyter_nbctl.models import API_VERSION, Notebook, Template
 from jupyter_nbctl.models.notebook import MAX_NAME_LENGTH, NAME_PATTERN
 
 STOP_ANNOTATION = "kubeflow-resource-stopped"
+CREATOR_ANNOTATION = "notebooks.kubeflow.org/creator"
+# The service accounts Kubeflow gives every contributor of a namespace alike: not one user's identity.
+SHARED_SERVICE_ACCOUNTS = ("default", "default-editor", "default-viewer")
 ROUTING_ANNOTATIONS = (
     "notebooks.kubeflow.org/http-rewrite-uri",
     "notebooks.kubeflow.org/http-headers-request-set",
@@ -42,11 +52,33 @@ class Migration:
     notes: list[str] = field(default_factory=list)
 
 
-def convert(kubeflow: dict[str, Any]) -> Migration:
-    """Convert one kubeflow.org Notebook; never raises for a well-formed object."""
+def owner_of(kubeflow: dict[str, Any], owners: dict[str, str], profiles: dict[str, str]) -> str | None:
+    """Who owns a Kubeflow notebook: the operator's word, its creator, or its namespace's Profile owner."""
+    meta = kubeflow.get("metadata") or {}
+    namespace = meta.get("namespace", "default")
+    given = owners.get(namespace) or owners.get("")
+    creator = (meta.get("annotations") or {}).get(CREATOR_ANNOTATION)
+    return given or creator or profiles.get(namespace)
+
+
+def convert(
+    kubeflow: dict[str, Any], owners: dict[str, str] | None = None, profiles: dict[str, str] | None = None
+) -> Migration:
+    """Convert one kubeflow.org Notebook; never raises for a well-formed object.
+
+    `owners` maps a namespace ("" for any) to the owner of its notebooks; `profiles` maps a namespace
+    to its Kubeflow Profile's owner.
+    """
     meta = kubeflow.get("metadata") or {}
     name, namespace = meta.get("name", ""), meta.get("namespace", "default")
     result = Migration(f"{namespace}/{name}")
+    owner = owner_of(kubeflow, owners or {}, profiles or {})
+    if not owner:
+        result.notes.append(
+            f"owner unknown (no {CREATOR_ANNOTATION} annotation, no Profile for {namespace}): not migrated; "
+            f"pass --owner {namespace}=USER"
+        )
+        return result
     pod = copy.deepcopy(((kubeflow.get("spec") or {}).get("template")) or {})
     containers = (pod.get("spec") or {}).get("containers") or []
     if not containers:
@@ -96,6 +128,14 @@ def convert(kubeflow: dict[str, Any]) -> Migration:
             "list the matching PodDefaults in the Template's `required` instead"
         )
     workspace, data_volumes = _claims(pod, main, result)
+    account = (pod.get("spec") or {}).get("serviceAccountName")
+    if account and account not in SHARED_SERVICE_ACCOUNTS:
+        del pod["spec"]["serviceAccountName"]
+        result.notes.append(
+            f"serviceAccountName {account} is not carried: a Template serves everyone its namespace "
+            "serves, and that identity was the notebook's own; give it back through a PodDefault that "
+            "only its owner's notebooks require"
+        )
 
     template = {
         "apiVersion": API_VERSION,
@@ -114,6 +154,8 @@ def convert(kubeflow: dict[str, Any]) -> Migration:
             },
             "resources": bounds,
             "workspace": {"mountPath": workspace[1]} if workspace else {"enabled": False},
+            # Its own namespace only, whatever the controller's catalog namespaces are.
+            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}},
         },
     }
     asked: dict[str, Any] = {k: bounds[k]["default"] for k in ("cpu", "memory")}
@@ -125,6 +167,7 @@ def convert(kubeflow: dict[str, Any]) -> Migration:
         "metadata": {"name": new_name, "namespace": namespace},
         "spec": {
             "templateRef": {"name": template["metadata"]["name"]},
+            "owner": owner,
             "resources": asked,
             "stopped": STOP_ANNOTATION in (meta.get("annotations") or {}),
             "updatePolicy": "Manual",
@@ -218,6 +261,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("file", type=Path, help="Kubeflow Notebook manifests (YAML; `-` reads stdin)")
     parser.add_argument("--apply", action="store_true", help="create the objects, as the kubeconfig's user")
     parser.add_argument("--kubeconfig", default=None)
+    parser.add_argument(
+        "--owner",
+        action="append",
+        default=[],
+        metavar="[NAMESPACE=]USER",
+        help="the owner of the notebooks of NAMESPACE (or of every namespace); repeatable",
+    )
     argv = sys.argv[1:] if argv is None else argv
     args = parser.parse_args(argv[1:] if argv and argv[0] == "migrate" else argv)
 
@@ -228,8 +278,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.file} is not YAML: {err}", file=sys.stderr)
         return 2
     items = [i for d in docs for i in (d.get("items") if d.get("kind", "").endswith("List") else [d])]
+    owners = dict(o.split("=", 1) if "=" in o else ("", o) for o in args.owner)
+    profiles = {
+        i["metadata"]["name"]: ((i.get("spec") or {}).get("owner") or {}).get("name", "")
+        for i in items
+        if i.get("kind") == "Profile" and str(i.get("apiVersion", "")).startswith("kubeflow.org/")
+    }
     migrations = [
-        convert(i)
+        convert(i, owners, {k: v for k, v in profiles.items() if v})
         for i in items
         if i.get("kind") == "Notebook" and str(i.get("apiVersion", "")).startswith("kubeflow.org/")
     ]

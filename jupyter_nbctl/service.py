@@ -160,10 +160,11 @@ class NotebookService:
         return client.CoreV1Api(self.api)
 
     def _get_notebook(self, name: str) -> dict[str, Any]:
+        """One of the user's notebooks; another user's is refused by name (the panel shows only theirs)."""
         try:
-            return self._call(
+            body: dict[str, Any] = self._call(
                 self._custom.get_namespaced_custom_object, GROUP, VERSION, self.namespace, "notebooks", name
-            )  # type: ignore[no-any-return]
+            )
         except NbctlError as err:
             if err.status == 403:
                 # Users may get only their own notebooks by name; a list says whose it is.
@@ -173,6 +174,15 @@ class NotebookService:
                     404, f"Notebook {name} does not exist in namespace {self.namespace}.", "NotFound"
                 ) from err
             raise
+        owner = (body.get("spec") or {}).get("owner") or "no one"
+        if owner != self.whoami().username:
+            # Anyone may read a notebook (kubectl apply needs it); what they may change is their own.
+            raise NbctlError(
+                403,
+                f"Notebook {name} belongs to {owner}: only its owner or an admin may see or change it.",
+                "Forbidden",
+            )
+        return body
 
     def _not_yours(self, name: str, refusal: NbctlError) -> NbctlError:
         try:

@@ -14,6 +14,8 @@ class Settings:
     namespaces: tuple[str, ...] = ()
     """Namespaces to watch; empty means all (cluster-wide)."""
     routing: Routing = field(default_factory=Routing)
+    catalog_namespaces: tuple[str, ...] = ("kubeflow",)
+    """Namespaces whose Templates serve other namespaces (as their namespaceSelector says)."""
     log_level: str = "INFO"
     log_format: str = "text"
     kubeconfig: str | None = None
@@ -38,6 +40,16 @@ def parse(argv: list[str] | None = None) -> Settings:
         action="append",
         default=None,
         help="watch this namespace (repeatable; default: all). Env NBCTL_NAMESPACES, comma-separated",
+    )
+    p.add_argument(
+        "--catalog-namespace",
+        action="append",
+        default=None,
+        help=(
+            "a namespace whose Templates may serve other namespaces (repeatable; default: kubeflow); a "
+            "Template elsewhere serves only its own namespace unless its namespaceSelector names others. "
+            "Env NBCTL_CATALOG_NAMESPACES, comma-separated"
+        ),
     )
     p.add_argument(
         "--routing",
@@ -86,6 +98,7 @@ def parse(argv: list[str] | None = None) -> Settings:
     )
     args = p.parse_args(argv)
     namespaces = args.namespace or [n for n in _env("NAMESPACES", "").split(",") if n]
+    catalog = args.catalog_namespace or [n for n in _env("CATALOG_NAMESPACES", "kubeflow").split(",") if n]
     gateway_ns, _, gateway_name = args.gateway.rpartition("/")
     routing = Routing(
         mode=args.routing,
@@ -97,6 +110,7 @@ def parse(argv: list[str] | None = None) -> Settings:
     )
     return Settings(
         namespaces=tuple(namespaces),
+        catalog_namespaces=tuple(catalog),
         routing=routing,
         log_level=args.log_level.upper(),
         log_format=args.log_format,

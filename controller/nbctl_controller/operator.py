@@ -47,9 +47,16 @@ from jupyter_nbctl.kube.rest import (
 )
 from jupyter_nbctl.models import GROUP, VERSION
 from nbctl_controller import metrics
+from nbctl_controller.children import DRIFT_KEY, controlling_ref, drifted
 from nbctl_controller.config import Settings
 from nbctl_controller.leader import LeaderElector
-from nbctl_controller.names import DEFAULT_CLASS_ANNOTATION, FIELD_MANAGER, NOTEBOOK_LABEL, SELECTOR
+from nbctl_controller.names import (
+    DEFAULT_CLASS_ANNOTATION,
+    FIELD_MANAGER,
+    MANAGED_BY,
+    NOTEBOOK_LABEL,
+    SELECTOR,
+)
 from nbctl_controller.queue import WorkQueue
 from nbctl_controller.reconcile import Caches, Reconciler
 
@@ -69,7 +76,7 @@ def _slim_spec(body: kopf.Body) -> dict[str, Any]:
 
 OUR_PREFIX = f"{GROUP}/"  # our labels and annotations: jackhoman.dev/...
 _NOTEBOOK_META = ("name", "namespace", "uid", "resourceVersion", "generation", "deletionTimestamp")
-_CHILD_META = ("name", "namespace", "resourceVersion", "deletionTimestamp")
+_CHILD_META = ("name", "namespace", "uid", "resourceVersion", "deletionTimestamp")
 
 
 def _slim_notebook(obj: dict[str, Any]) -> dict[str, Any]:
@@ -82,27 +89,51 @@ def _slim_notebook(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def _child_metadata(obj: dict[str, Any]) -> dict[str, Any]:
-    """What the reconciler reads of a child: its name, and our own labels and annotations."""
+    """What the reconciler reads of a child: its name, whose it is, and our own labels and annotations."""
     meta = slim_metadata(obj, _CHILD_META)
     for field in ("labels", "annotations"):
-        ours = {k: v for k, v in (obj["metadata"].get(field) or {}).items() if k.startswith(OUR_PREFIX)}
+        ours = {
+            k: v
+            for k, v in (obj["metadata"].get(field) or {}).items()
+            if k.startswith(OUR_PREFIX) or k == MANAGED_BY
+        }
         if ours:
             meta[field] = ours
+    owner = controlling_ref(obj["metadata"])
+    if owner:
+        meta["ownerReferences"] = owner
     return meta
+
+
+def _slim_written(obj: dict[str, Any], slim: dict[str, Any]) -> dict[str, Any]:
+    """A child the controller applies: whether someone else wrote it since (see children.drifted)."""
+    mark = drifted(obj["metadata"])
+    if mark is not None:
+        slim[DRIFT_KEY] = mark
+    return slim
 
 
 def _slim_statefulset(obj: dict[str, Any]) -> dict[str, Any]:
     spec, status = obj.get("spec") or {}, obj.get("status") or {}
     template_labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
-    return {
-        "metadata": _child_metadata(obj),
-        "spec": {"replicas": spec.get("replicas"), "template": {"metadata": {"labels": template_labels}}},
-        "status": {
-            k: status[k]
-            for k in ("replicas", "readyReplicas", "currentRevision", "updateRevision", "observedGeneration")
-            if k in status
+    return _slim_written(
+        obj,
+        {
+            "metadata": _child_metadata(obj),
+            "spec": {"replicas": spec.get("replicas"), "template": {"metadata": {"labels": template_labels}}},
+            "status": {
+                k: status[k]
+                for k in (
+                    "replicas",
+                    "readyReplicas",
+                    "currentRevision",
+                    "updateRevision",
+                    "observedGeneration",
+                )
+                if k in status
+            },
         },
-    }
+    )
 
 
 def _slim_pod(obj: dict[str, Any]) -> dict[str, Any]:
@@ -156,7 +187,7 @@ def _slim_meta(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def _slim_child(obj: dict[str, Any]) -> dict[str, Any]:
-    return {"metadata": _child_metadata(obj)}
+    return _slim_written(obj, {"metadata": _child_metadata(obj)})
 
 
 # ------------------------------------------------------------------ indexes
@@ -391,7 +422,9 @@ async def start(
         routes=informers.get("routes"),
         **{k: v for k, v in informers.items() if k != "routes"},
     )
-    reconciler = Reconciler(kube, caches, ours.routing)
+    reconciler = Reconciler(
+        kube, caches, ours.routing, later=queue.add_after, catalog=ours.catalog_namespaces
+    )
     memo.reconciler = reconciler
     for cache in informers.values():
         cache.start()

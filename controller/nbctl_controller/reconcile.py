@@ -38,6 +38,7 @@ from jupyter_nbctl.kube.rest import (
 from jupyter_nbctl.models import API_VERSION
 from jupyter_nbctl.models.selectors import LabelSelector
 from nbctl_controller import status as status_
+from nbctl_controller.children import DRIFT_KEY, Whose, controlling_uid, whose
 from nbctl_controller.names import (
     APPLIED_ANNOTATION,
     COPIED_FROM_ANNOTATION,
@@ -48,6 +49,7 @@ from nbctl_controller.names import (
     REVISION_LABEL,
     TEMPLATE_LABEL,
     pod_name,
+    role_name,
     url_prefix,
 )
 from nbctl_controller.problems import NotebookProblem
@@ -79,6 +81,9 @@ from nbctl_controller.workspace import resolve as resolve_workspace
 
 Key = tuple[str, str]
 log = logging.getLogger(__name__)
+
+# How often a notebook whose child's name is taken looks again (the other object's going sends no event).
+NAME_RECHECK_SECONDS = 15.0
 
 
 def one(index: Mapping[Any, Any], key: Any) -> Any:
@@ -120,8 +125,17 @@ def _now() -> str:
 
 
 class Reconciler:
-    def __init__(self, kube: Kube, caches: Caches, routing: Routing, clock: Callable[[], str] = _now) -> None:
+    def __init__(
+        self,
+        kube: Kube,
+        caches: Caches,
+        routing: Routing,
+        clock: Callable[[], str] = _now,
+        later: Callable[[Key, float], None] | None = None,
+        catalog: tuple[str, ...] = ("kubeflow",),
+    ) -> None:
         self.kube = kube
+        self.catalog = catalog
         self.caches = caches
         self.routing = routing
         self.clock = clock
@@ -142,6 +156,11 @@ class Reconciler:
         # Claim changes the API server refused (a class that cannot expand): (claim, manifest hash) ->
         # the refusal, so the same request is not sent again at every reconcile.
         self._refused: dict[tuple[str, str], tuple[str, str]] = {}
+        # Children someone else wrote, that an apply found already as the controller means them:
+        # (kind, namespace, name) -> the mark of those writes, so they are not applied over again.
+        self._settled: dict[tuple[str, str, str], str] = {}
+        # Looks at a notebook again after a delay: a taken name frees itself without an event to us.
+        self.later = later or (lambda key, delay: None)
 
     async def call(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.to_thread(fn, *args)
@@ -156,6 +175,12 @@ class Reconciler:
         if template is None:
             raise NotebookProblem("TemplateNotFound", f"Template {tns}/{tname} does not exist.")
         selector = template["spec"].get("namespaceSelector")
+        if selector is None and tns != ns and tns not in self.catalog:
+            raise NotebookProblem(
+                "TemplateNotAllowed",
+                f"Template {tns}/{tname} serves only namespace {tns}: it is not in a catalog namespace "
+                f"({', '.join(self.catalog) or 'none'}) and has no namespaceSelector that names {ns}.",
+            )
         if selector is not None:
             labels = (one(self.caches.namespaces, ns) or {}).get("labels") or {}
             if not LabelSelector.model_validate(selector).matches(labels):
@@ -190,7 +215,11 @@ class Reconciler:
         current = _sts_revision(sts)
         running = sts is not None and int((sts.get("spec") or {}).get("replicas") or 0) > 0
         intent_changed = sts is not None and _annotations(sts).get(INTENT_ANNOTATION) != intent(spec)
-        if spec.get("updatePolicy") == "Manual" and spec.get("revision"):
+        if (
+            spec.get("updatePolicy") == "Manual"
+            and spec.get("revision")
+            and not (spec.get("stopped") and current)
+        ):
             wanted = spec["revision"]
         elif current is None:
             wanted = latest.name if latest else None
@@ -205,6 +234,17 @@ class Reconciler:
         if latest is not None and wanted == latest.name:
             return latest
         stored = self.caches.revisions.get(ns, wanted)
+        if stored is not None and wanted == spec.get("revision"):
+            ref = spec.get("templateRef") or {}
+            mine = f"{ref.get('namespace') or ns}/{ref.get('name')}"
+            source = stored["spec"].get("template") or {}
+            theirs = f"{source.get('namespace')}/{source.get('name')}"
+            if theirs != mine:
+                raise NotebookProblem(
+                    "RevisionNotOfTemplate",
+                    f"Revision {wanted} is a revision of template {theirs}, not of {mine}, the notebook's "
+                    "template: spec.revision must name a revision of spec.templateRef.",
+                )
         if stored is not None:
             return Revision(wanted, stored["spec"], stored["metadata"].get("uid"))
         if wanted == spec.get("revision"):
@@ -223,8 +263,12 @@ class Reconciler:
             self._written.pop(key, None)
             self.phases.pop(key, None)
             self.generations.pop(key, None)
-            if body is None and self.caches.claims.items(ns):
-                await self.keep_workspaces(ns, name)
+            for settled in [k for k in self._settled if k[1:] == key]:
+                del self._settled[settled]
+            if body is None:
+                await self.drop_orphaned_access(ns, name)
+                if self.caches.claims.items(ns):
+                    await self.keep_workspaces(ns, name)
             return
         if (one(self.caches.namespaces, ns) or {}).get("terminating"):
             return  # everything in it is going; a write would only be refused
@@ -233,6 +277,10 @@ class Reconciler:
         nb = Notebook(ns, name, meta["uid"], spec)
         sts = self.caches.statefulsets.get(ns, name)
         pod = self.caches.pods.get(ns, pod_name(name))
+        if controlling_uid(sts) != meta["uid"]:
+            sts = None  # left by an earlier notebook of this name: neither its state nor its pod is ours
+        if sts is None or controlling_uid(pod) != sts["metadata"].get("uid"):
+            pod = None
 
         problem: NotebookProblem | None = None
         latest: Revision | None = None
@@ -244,6 +292,10 @@ class Reconciler:
         workspace: Workspace | None = None
         manifests: list[tuple[Kind, dict[str, Any]]] = []
         try:
+            if problem is not None and not spec.get("stopped"):
+                # A template that is gone or that the namespace may no longer use starts nothing, whichever
+                # revision is named; a notebook running on it is left running (and may be stopped).
+                raise problem
             chosen = self.choose(ns, spec, sts, latest)
             if chosen is not None:
                 source = chosen.spec["template"]
@@ -259,7 +311,8 @@ class Reconciler:
                         not workspace.reattach or is_workspace(self.caches.claims.get(ns, workspace.claim))
                     )
                     claim = workspace.claim if workspace is not None and made else None
-                    for access in render_owner_access(nb, spec["owner"], claim):
+                    # Rights on the pod only while the pod of that name is the notebook's own.
+                    for access in render_owner_access(nb, spec["owner"], claim, pod is not None):
                         kind = ROLES if access["kind"] == "Role" else ROLEBINDINGS
                         manifests.append((kind, applied(access)))
                 route = render_route(nb, self.routing, chosen.spec.get("route"))
@@ -272,6 +325,7 @@ class Reconciler:
         refused: str | None = None
         if chosen is not None and manifests:
             try:
+                await self.claim_names_or_grant_access(nb, manifests)
                 chosen = await self.ensure_revision(nb, chosen)
                 await self.ensure_dependencies(nb, chosen)
                 if workspace is not None:
@@ -310,11 +364,101 @@ class Reconciler:
 
     # ------------------------------------------------------------------ writes
 
+    async def claim_names(self, nb: Notebook, manifests: list[tuple[Kind, dict[str, Any]]]) -> None:
+        """Every child's name is free or already this notebook's, before anything is written.
+
+        A child left by an earlier notebook of the same name is deleted (it is the controller's own,
+        and its pod may hold what the earlier owner left in it); an object someone else made is left
+        as it is and the notebook is not started. Names missing from the caches are looked up, at
+        once: that happens when a notebook is new.
+        """
+        found: list[tuple[Kind, dict[str, Any]]] = []
+        missing: list[Kind] = []
+        for kind, manifest in manifests:
+            cache = self._cache_for(kind)
+            current = cache.get(nb.namespace, manifest["metadata"]["name"]) if cache is not None else None
+            if current is not None:
+                found.append((kind, current))
+            else:
+                missing.append(kind)
+        names = {kind.plural: manifest["metadata"]["name"] for kind, manifest in manifests}
+        looked_up = await asyncio.gather(
+            *(self.call(self.kube.get, kind, nb.namespace, names[kind.plural]) for kind in missing)
+        )
+        found += [(kind, obj) for kind, obj in zip(missing, looked_up, strict=True) if obj is not None]
+        for kind, obj in found:
+            meta = obj["metadata"]
+            verdict = whose(obj, nb.uid, lambda name, uid: self._alive(nb.namespace, name, uid))
+            if verdict is Whose.MINE:
+                continue
+            what = f"{kind.kind} {nb.namespace}/{meta['name']}"
+            if verdict is Whose.ORPHAN:
+                try:
+                    await self.call(self.kube.delete, kind, nb.namespace, meta["name"], meta["uid"])
+                except KubeError as err:
+                    if not (err.not_found or err.conflict):
+                        raise
+                self.writes += 1
+                cache = self._cache_for(kind)
+                if cache is not None:
+                    cache.forget(nb.namespace, meta["name"])
+                log.info("deleted %s, left by an earlier notebook of that name", what)
+                continue
+            self.later((nb.namespace, nb.name), NAME_RECHECK_SECONDS)
+            if verdict is Whose.GOING:
+                raise NotebookProblem(
+                    "WaitingForOldChildren",
+                    f"{what}, left by an earlier notebook of that name, is being deleted; the notebook "
+                    "starts once it has gone.",
+                )
+            raise NotebookProblem(
+                "NameTaken",
+                f"{what} already exists and was not made by jupyter-nbctl for this notebook: it was left "
+                f"as it is and nothing was started. Rename the notebook, or remove that {kind.kind}.",
+            )
+
+    async def claim_names_or_grant_access(
+        self, nb: Notebook, manifests: list[tuple[Kind, dict[str, Any]]]
+    ) -> None:
+        """claim_names; when a name is taken the owner still gets their Role, to fix or delete it."""
+        try:
+            await self.claim_names(nb, manifests)
+        except NotebookProblem:
+            access = [(kind, m) for kind, m in manifests if kind in (ROLES, ROLEBINDINGS)]
+            await self.claim_names(nb, access)
+            for kind, manifest in access:
+                await self.apply_if_changed(kind, manifest)
+            raise
+
+    async def drop_orphaned_access(self, ns: str, notebook: str) -> None:
+        """A notebook deleted with --cascade=orphan leaves its owner's Role behind: its rights go now."""
+        for kind in (ROLEBINDINGS, ROLES):
+            cache = self._cache_for(kind)
+            obj = cache.get(ns, role_name(notebook)) if cache is not None else None
+            if obj is None or obj["metadata"].get("deletionTimestamp"):
+                continue
+            if whose(obj, "", lambda name, uid: self._alive(ns, name, uid)) is not Whose.ORPHAN:
+                continue
+            try:
+                await self.call(self.kube.delete, kind, ns, obj["metadata"]["name"], obj["metadata"]["uid"])
+            except KubeError as err:
+                if not (err.not_found or err.conflict):
+                    raise
+            self.writes += 1
+            log.info(
+                "deleted %s %s/%s of the deleted notebook %s",
+                kind.kind,
+                ns,
+                obj["metadata"]["name"],
+                notebook,
+            )
+
     async def apply_if_changed(self, kind: Kind, manifest: dict[str, Any]) -> None:
         meta = manifest["metadata"]
         cache = self._cache_for(kind)
         current = cache.get(meta["namespace"], meta["name"]) if cache else None
         wanted = meta["annotations"][APPLIED_ANNOTATION]
+        key = (kind.plural, meta["namespace"], meta["name"])
         if (
             current is not None
             and _annotations(current).get(APPLIED_ANNOTATION) == wanted
@@ -322,10 +466,21 @@ class Reconciler:
                 kind is not STATEFULSETS
                 or (current.get("spec") or {}).get("replicas") == manifest["spec"]["replicas"]
             )
+            and (not current.get(DRIFT_KEY) or self._settled.get(key) == current[DRIFT_KEY])
         ):
             return
         result = await self.call(self.kube.apply, kind, manifest)
         self.writes += 1
+        before = (current or {}).get("metadata", {}).get("resourceVersion")
+        if (
+            current is not None
+            and current.get(DRIFT_KEY)
+            and result["metadata"].get("resourceVersion") == before
+        ):
+            # Someone else only added to it: what the controller owns is as it means it.
+            self._settled[key] = current[DRIFT_KEY]
+        else:
+            self._settled.pop(key, None)
         if cache is not None:
             cache.remember(result)
         log.info("applied %s %s/%s", kind.kind, meta["namespace"], meta["name"])

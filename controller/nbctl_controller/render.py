@@ -271,10 +271,14 @@ def _gateway_filters(rewrite: str, prefix: str, headers: dict[str, str]) -> list
 
 
 def render_owner_access(
-    nb: Notebook, owner: str, workspace_claim: str | None = None
+    nb: Notebook, owner: str, workspace_claim: str | None = None, pod_rules: bool = True
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The owner's Role and RoleBinding: their notebook, its pod's logs, exec and port-forward, its proxy,
-    and the workspace claim the controller made for it (read, and delete with the notebook)."""
+    and the workspace claim the controller made for it (read, and delete with the notebook).
+
+    `pod_rules` is whether the pod of the notebook's name is the notebook's own now: a Role names
+    pods by name only, and a stopped notebook's `<name>-0` could be anyone's pod.
+    """
     pod, svc = pod_name(nb.name), service_name(nb.name)
     port_names = [svc, f"{svc}:{SERVICE_PORT}", f"{svc}:http-{nb.name}", f"http:{svc}:{SERVICE_PORT}"]
     role = {
@@ -288,13 +292,6 @@ def render_owner_access(
                 "resourceNames": [nb.name],
                 "verbs": ["get", "update", "patch", "delete"],
             },
-            {"apiGroups": [""], "resources": ["pods", "pods/log"], "resourceNames": [pod], "verbs": ["get"]},
-            {
-                "apiGroups": [""],
-                "resources": ["pods/exec", "pods/attach", "pods/portforward"],
-                "resourceNames": [pod],
-                "verbs": ["get", "create"],
-            },
             {
                 "apiGroups": [""],
                 "resources": ["services/proxy"],
@@ -303,6 +300,16 @@ def render_owner_access(
             },
         ],
     }
+    if pod_rules:
+        role["rules"][1:1] = [
+            {"apiGroups": [""], "resources": ["pods", "pods/log"], "resourceNames": [pod], "verbs": ["get"]},
+            {
+                "apiGroups": [""],
+                "resources": ["pods/exec", "pods/attach", "pods/portforward"],
+                "resourceNames": [pod],
+                "verbs": ["get", "create"],
+            },
+        ]
     if workspace_claim:
         role["rules"].append(
             {

@@ -80,7 +80,7 @@ def compute(observed: Observed) -> dict[str, Any]:
     """The status, without lastTransitionTime (see `with_transitions`)."""
     o = observed
     sts = o.statefulset
-    if o.problem is not None and sts is None:
+    if o.problem is not None and (sts is None or (not o.stopped and o.pod is None)):
         phase, ready, reason, message = "Failed", "False", o.problem.reason, o.problem.message
     elif o.stopped:
         if o.pod is not None:

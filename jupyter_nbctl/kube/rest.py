@@ -215,6 +215,19 @@ class Kube:
             body=manifest,
         )
 
+    def delete(self, kind: Kind, namespace: str, name: str, uid: str) -> None:
+        """Delete that object and no other: a newer one of the same name survives (a 409)."""
+        self.request(
+            "DELETE",
+            kind.path(namespace, name),
+            body={
+                "apiVersion": "v1",
+                "kind": "DeleteOptions",
+                "preconditions": {"uid": uid},
+                "propagationPolicy": "Background",
+            },
+        )
+
     def json_patch(self, kind: Kind, namespace: str, name: str, ops: list[dict[str, Any]]) -> dict[str, Any]:
         return self.request(  # type: ignore[no-any-return]
             "PATCH",

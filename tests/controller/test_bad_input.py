@@ -106,7 +106,12 @@ def test_a_dependency_whose_name_is_taken_is_a_conflict_and_the_owner_keeps_it(
     create(
         admin,
         source_ns,
-        template("lab", dependencies=[{"apiVersion": "v1", "kind": "Secret", "name": "creds"}]),
+        template(
+            "lab",
+            dependencies=[{"apiVersion": "v1", "kind": "Secret", "name": "creds"}],
+            # Not a catalog namespace: it serves only the namespaces its selector names.
+            namespaceSelector={"matchLabels": {"kubernetes.io/metadata.name": namespace}},
+        ),
     )
     nb = notebook("nb", "lab")
     nb["spec"]["templateRef"]["namespace"] = source_ns

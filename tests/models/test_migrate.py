@@ -81,8 +81,14 @@ def test_a_kubeflow_notebook_becomes_a_template_and_a_notebook() -> None:
         "memory": {"default": "1Gi", "max": "2Gi"},
         "gpu": {"default": 1, "max": 1, "resourceName": "nvidia.com/gpu"},
     }
+    # It serves its own namespace only, and the notebook keeps its Kubeflow creator as its owner
+    assert template["spec"]["namespaceSelector"] == {
+        "matchLabels": {"kubernetes.io/metadata.name": "kubeflow-user-example-com"}
+    }
+    assert spec["serviceAccountName"] == "default-editor"  # the namespace's, shared by all its users
     assert notebook["spec"] == {
         "templateRef": {"name": "kf-my-notebook"},
+        "owner": "user@example.com",
         "resources": {"cpu": "0.5", "memory": "1Gi", "gpu": 1},
         "stopped": False,
         "updatePolicy": "Manual",
@@ -100,7 +106,7 @@ def test_a_kubeflow_notebook_becomes_a_template_and_a_notebook() -> None:
 def test_a_stopped_notebook_with_a_bad_name_is_renamed_and_stays_stopped() -> None:
     second = list(yaml.safe_load_all(KUBEFLOW))[1]
 
-    migration = convert(second)
+    migration = convert(second, owners={"team": "carol"})
 
     notebook = migration.objects[1]
     assert notebook["metadata"]["name"] == "old-notebook"
@@ -116,7 +122,7 @@ def test_the_command_is_a_dry_run_that_prints_yaml_and_a_report(tmp_path) -> Non
     source.write_text(KUBEFLOW)
 
     run = subprocess.run(
-        [sys.executable, "-m", "jupyter_nbctl.migrate", "migrate", str(source)],
+        [sys.executable, "-m", "jupyter_nbctl.migrate", "migrate", str(source), "--owner", "team=carol"],
         capture_output=True,
         text=True,
         check=True,
@@ -128,9 +134,64 @@ def test_the_command_is_a_dry_run_that_prints_yaml_and_a_report(tmp_path) -> Non
     assert "# kubeflow-user-example-com/my-notebook: migrated" in run.stderr
 
 
+PROFILE_AND_NOTEBOOK = """
+apiVersion: kubeflow.org/v1
+kind: Profile
+metadata: {name: team}
+spec:
+  owner: {kind: User, name: dana@example.com}
+---
+apiVersion: kubeflow.org/v1
+kind: Notebook
+metadata: {name: lab, namespace: team}
+spec:
+  template:
+    spec:
+      serviceAccountName: dana-pipelines
+      containers:
+      - {name: lab, image: kubeflownotebookswg/jupyter-scipy:v1.9.0}
+"""
+
+
+def _migrate(tmp_path, text: str, *args: str) -> subprocess.CompletedProcess[str]:
+    source = tmp_path / "kubeflow.yaml"
+    source.write_text(text)
+    return subprocess.run(
+        [sys.executable, "-m", "jupyter_nbctl.migrate", "migrate", str(source), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+
+def test_a_notebook_whose_owner_is_unknown_is_not_migrated(tmp_path) -> None:
+    # Not made the property of whoever runs the migration
+    run = _migrate(tmp_path, KUBEFLOW)
+
+    assert "# team/Old_Notebook: NOT migrated" in run.stderr
+    assert "owner unknown" in run.stderr and "--owner team=USER" in run.stderr
+    owners = [d["spec"]["owner"] for d in yaml.safe_load_all(run.stdout) if d["kind"] == "Notebook"]
+    assert owners == ["user@example.com"]
+
+
+def test_the_profile_names_the_owner_and_a_personal_identity_stays_behind(tmp_path) -> None:
+    run = _migrate(tmp_path, PROFILE_AND_NOTEBOOK)
+
+    template, notebook = list(yaml.safe_load_all(run.stdout))
+    assert notebook["spec"]["owner"] == "dana@example.com"
+    assert "serviceAccountName" not in template["spec"]["template"]["spec"]
+    assert "serviceAccountName dana-pipelines is not carried" in run.stderr
+
+    # The operator's word comes first
+    run = _migrate(tmp_path, PROFILE_AND_NOTEBOOK, "--owner", "erin")
+    assert list(yaml.safe_load_all(run.stdout))[1]["spec"]["owner"] == "erin"
+
+
 def test_the_api_server_accepts_what_the_migration_makes(cluster, namespace: str) -> None:
-    objects = [o for doc in yaml.safe_load_all(KUBEFLOW) for o in convert(doc).objects]
+    objects = [o for doc in yaml.safe_load_all(KUBEFLOW) for o in convert(doc, owners={"": "carol"}).objects]
     for obj in objects:
         obj["metadata"]["namespace"] = namespace
+        if obj["kind"] == "Template":
+            obj["spec"]["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] = namespace
     out = cluster.kubectl("create", "--dry-run=server", "-f", "-", input=yaml.safe_dump_all(objects))
     assert out.stdout.count("created (server dry run)") == 4

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import pytest
-from kubernetes.client import ApiException
 
 from devcluster.clients import Kube
 from devcluster.cluster import Cluster
@@ -21,48 +19,23 @@ from devcluster.controller import ControllerProcess
 from jupyter_nbctl.models import GROUP, VERSION
 from tests.controller.helpers import create, notebook, running_pod, template, wait_phase
 from tests.eventually import eventually
+from tests.ownership.scene import Scene, bind_users, kubectl, owner_access_ready
 
 NB = "alice-nb"
-
-
-@dataclass
-class Scene:
-    cluster: Cluster
-    namespace: str
-    alice: Kube
-    bob: Kube
-    admin: Kube
-
-
-def _bind_users(
-    cluster: Cluster, namespace: str, role: str = "nbctl-user", kind: str = "ClusterRole"
-) -> None:
-    binding = {
-        "apiVersion": "rbac.authorization.k8s.io/v1",
-        "kind": "RoleBinding",
-        "metadata": {"name": f"users-{role}", "namespace": namespace},
-        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": kind, "name": role},
-        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "nbctl-users"}],
-    }
-    cluster.kubectl("apply", "-f", "-", input=json.dumps(binding))
-
-
-def _owner_access_ready(kube: Kube, namespace: str) -> bool:
-    # The owner's Role arrives from the controller a moment after the notebook.
-    return bool(kube.custom.get_namespaced_custom_object(GROUP, VERSION, namespace, "notebooks", NB))
 
 
 @pytest.fixture
 def scene(
     cluster: Cluster, admin: Kube, alice: Kube, bob: Kube, controller: ControllerProcess, namespace: str
 ) -> Scene:
-    _bind_users(cluster, namespace)
+    bind_users(cluster, namespace)
     create(admin, namespace, template("lab"))
     create(alice, namespace, notebook(NB, "lab"))
     running_pod(admin, namespace, NB)
     wait_phase(admin, namespace, NB, "Running")
-    eventually(lambda: _owner_access_ready(alice, namespace), what="alice's access to her notebook")
-    return Scene(cluster, namespace, alice, bob, admin)
+    scene = Scene(cluster, namespace, alice, bob, admin)
+    eventually(lambda: owner_access_ready(scene, "alice", NB), what="alice's access to her notebook")
+    return scene
 
 
 def _fingerprint(s: Scene) -> dict[str, tuple[str, str]]:
@@ -79,24 +52,6 @@ def _fingerprint(s: Scene) -> dict[str, tuple[str, str]]:
     return {k: v if isinstance(v, tuple) else (v.uid, v.resource_version) for k, v in objects.items()}
 
 
-def _kubectl(s: Scene, user: str, *args: str, input: str | None = None) -> str:
-    """Run kubectl; return its error text ('' when it succeeded)."""
-    out = s.cluster.kubectl("-n", s.namespace, *args, user=user, input=input, check=False)
-    return "" if out.returncode == 0 else (out.stderr or out.stdout or f"exit {out.returncode}")
-
-
-def _api(call: Callable[[], object]) -> str:
-    """Make an API call; return the refusal's message ('' when it succeeded)."""
-    try:
-        call()
-    except ApiException as err:
-        try:
-            return f"{err.status}: " + json.loads(err.body)["message"]
-        except (ValueError, TypeError, KeyError):
-            return f"{err.status}: {err.reason}"
-    return ""
-
-
 def _notebook_manifest(s: Scene) -> str:
     body = s.admin.custom.get_namespaced_custom_object(GROUP, VERSION, s.namespace, "notebooks", NB)
     body["spec"]["stopped"] = True
@@ -107,18 +62,18 @@ def _notebook_manifest(s: Scene) -> str:
 
 
 ATTACKS: dict[str, Callable[[Scene, str], str]] = {
-    "pod logs": lambda s, u: _kubectl(s, u, "logs", f"{NB}-0"),
-    "exec": lambda s, u: _kubectl(s, u, "exec", f"{NB}-0", "--", "id"),
-    "port-forward": lambda s, u: _kubectl(
+    "pod logs": lambda s, u: kubectl(s, u, "logs", f"{NB}-0"),
+    "exec": lambda s, u: kubectl(s, u, "exec", f"{NB}-0", "--", "id"),
+    "port-forward": lambda s, u: kubectl(
         s, u, "port-forward", "--pod-running-timeout=5s", f"pod/{NB}-0", ":8888"
     ),
-    "service proxy": lambda s, u: _kubectl(
+    "service proxy": lambda s, u: kubectl(
         s, u, "get", "--raw", f"/api/v1/namespaces/{s.namespace}/services/{NB}:80/proxy/"
     ),
-    "merge patch of spec": lambda s, u: _kubectl(
+    "merge patch of spec": lambda s, u: kubectl(
         s, u, "patch", "notebook", NB, "--type=merge", "-p", '{"spec":{"stopped":true}}'
     ),
-    "json patch of owner": lambda s, u: _kubectl(
+    "json patch of owner": lambda s, u: kubectl(
         s,
         u,
         "patch",
@@ -128,7 +83,7 @@ ATTACKS: dict[str, Callable[[Scene, str], str]] = {
         "-p",
         f'[{{"op":"replace","path":"/spec/owner","value":"{u}"}}]',
     ),
-    "update of status": lambda s, u: _kubectl(
+    "update of status": lambda s, u: kubectl(
         s,
         u,
         "patch",
@@ -139,8 +94,8 @@ ATTACKS: dict[str, Callable[[Scene, str], str]] = {
         "-p",
         '{"status":{"phase":"Failed"}}',
     ),
-    "kubectl replace": lambda s, u: _kubectl(s, u, "replace", "-f", "-", input=_notebook_manifest(s)),
-    "server-side apply with force": lambda s, u: _kubectl(
+    "kubectl replace": lambda s, u: kubectl(s, u, "replace", "-f", "-", input=_notebook_manifest(s)),
+    "server-side apply with force": lambda s, u: kubectl(
         s,
         u,
         "apply",
@@ -151,9 +106,15 @@ ATTACKS: dict[str, Callable[[Scene, str], str]] = {
         "-",
         input=_notebook_manifest(s),
     ),
-    "delete": lambda s, u: _kubectl(s, u, "delete", "notebook", NB, "--wait=false"),
-    "deletecollection": lambda s, u: _kubectl(s, u, "delete", "notebooks", "--all", "--wait=false"),
-    "create claiming another owner": lambda s, u: _kubectl(
+    "delete": lambda s, u: kubectl(s, u, "delete", "notebook", NB, "--wait=false"),
+    "delete one by one (kubectl delete --all)": lambda s, u: kubectl(
+        s, u, "delete", "notebooks", "--all", "--wait=false"
+    ),
+    # kubectl delete --all deletes one by one; this is the one DELETE of the collection.
+    "deletecollection": lambda s, u: kubectl(
+        s, u, "delete", "--raw", f"/apis/{GROUP}/{VERSION}/namespaces/{s.namespace}/notebooks"
+    ),
+    "create claiming another owner": lambda s, u: kubectl(
         s,
         u,
         "create",
@@ -171,6 +132,7 @@ NOTEBOOK_WRITES = [
     "kubectl replace",
     "server-side apply with force",
     "delete",
+    "delete one by one (kubectl delete --all)",
     "deletecollection",
     "create claiming another owner",
 ]
@@ -193,7 +155,7 @@ def test_bob_is_refused_every_way_into_alices_notebook(scene: Scene, attack: str
 def test_the_policy_refuses_bob_even_with_the_builtin_edit_role(scene: Scene, attack: str) -> None:
     # Given the optional aggregation, bob's `edit` lets RBAC allow all notebook writes
     scene.cluster.kubectl("apply", "-f", str(_aggregate()))
-    _bind_users(scene.cluster, scene.namespace, role="edit")
+    bind_users(scene.cluster, scene.namespace, role="edit")
     # and, so that RBAC allows even status writes, a role that grants them
     status_writer = {
         "apiVersion": "rbac.authorization.k8s.io/v1",
@@ -204,9 +166,9 @@ def test_the_policy_refuses_bob_even_with_the_builtin_edit_role(scene: Scene, at
         ],
     }
     scene.cluster.kubectl("apply", "-f", "-", input=json.dumps(status_writer))
-    _bind_users(scene.cluster, scene.namespace, role="status-writer", kind="Role")
+    bind_users(scene.cluster, scene.namespace, role="status-writer", kind="Role")
     eventually(
-        lambda: _kubectl(scene, "bob", "auth", "can-i", "delete", "notebooks"),
+        lambda: kubectl(scene, "bob", "auth", "can-i", "delete", "notebooks"),
         lambda e: e == "",
         what="edit to include notebooks",
     )
@@ -235,11 +197,11 @@ def test_alice_passes_authorization_for_her_own_pod(scene: Scene, action: str) -
 
 def test_alice_changes_and_deletes_her_notebook_and_its_access_goes_with_it(scene: Scene) -> None:
     assert (
-        _kubectl(scene, "alice", "patch", "notebook", NB, "--type=merge", "-p", '{"spec":{"stopped":true}}')
+        kubectl(scene, "alice", "patch", "notebook", NB, "--type=merge", "-p", '{"spec":{"stopped":true}}')
         == ""
     )
     wait_phase(scene.admin, scene.namespace, NB, "Stopped")
-    refusal = _kubectl(
+    refusal = kubectl(
         scene,
         "alice",
         "patch",
@@ -251,7 +213,7 @@ def test_alice_changes_and_deletes_her_notebook_and_its_access_goes_with_it(scen
     )
     assert "only an admin can transfer" in refusal
 
-    assert _kubectl(scene, "alice", "delete", "notebook", NB) == ""
+    assert kubectl(scene, "alice", "delete", "notebook", NB) == ""
 
     eventually(
         lambda: [r.metadata.name for r in scene.admin.rbac.list_namespaced_role(scene.namespace).items],
@@ -267,25 +229,25 @@ def test_alice_changes_and_deletes_her_notebook_and_its_access_goes_with_it(scen
 
 def test_an_admin_transfers_the_notebook_and_the_access_follows(scene: Scene) -> None:
     assert (
-        _kubectl(scene, "admin", "patch", "notebook", NB, "--type=merge", "-p", '{"spec":{"owner":"bob"}}')
+        kubectl(scene, "admin", "patch", "notebook", NB, "--type=merge", "-p", '{"spec":{"owner":"bob"}}')
         == ""
     )
 
     eventually(
-        lambda: _kubectl(scene, "bob", "auth", "can-i", "patch", f"notebook/{NB}"),
+        lambda: kubectl(scene, "bob", "auth", "can-i", "patch", f"notebook/{NB}"),
         lambda e: e == "",
         what="bob to hold the notebook's RBAC",
     )
-    assert _kubectl(scene, "alice", "auth", "can-i", "patch", f"notebook/{NB}") != ""
+    assert kubectl(scene, "alice", "auth", "can-i", "patch", f"notebook/{NB}") != ""
     assert (
-        _kubectl(scene, "bob", "patch", "notebook", NB, "--type=merge", "-p", '{"spec":{"stopped":true}}')
+        kubectl(scene, "bob", "patch", "notebook", NB, "--type=merge", "-p", '{"spec":{"stopped":true}}')
         == ""
     )
-    assert 'User "alice" cannot delete' in _kubectl(scene, "alice", "delete", "notebook", NB, "--wait=false")
+    assert 'User "alice" cannot delete' in kubectl(scene, "alice", "delete", "notebook", NB, "--wait=false")
 
 
 def test_the_controller_may_grant_exec_but_never_use_it(scene: Scene) -> None:
-    refusal = _kubectl(scene, "controller", "exec", f"{NB}-0", "--", "id")
+    refusal = kubectl(scene, "controller", "exec", f"{NB}-0", "--", "id")
     assert "may grant exec but never use it" in refusal
 
 
@@ -298,7 +260,7 @@ def test_deleting_the_namespace_completes(scene: Scene) -> None:
 def test_a_notebook_created_while_the_controller_is_stopped_still_gets_its_owner(
     cluster: Cluster, admin: Kube, alice: Kube, controller: ControllerProcess, namespace: str
 ) -> None:
-    _bind_users(cluster, namespace)
+    bind_users(cluster, namespace)
     create(admin, namespace, template("lab"))
     controller.stop()
     try:
