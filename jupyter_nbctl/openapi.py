@@ -78,6 +78,19 @@ def document() -> dict[str, Any]:
                 }
             item[verb] = operation
         paths[f"/nbctl/api{route.path}"] = item
+    # A launch answers with the notebook; its name leads to the notebook's own operations (OpenAPI
+    # links, which clients and stateful fuzzers follow).
+    launched = paths["/nbctl/api/notebooks"]["post"]["responses"]["201"]
+    launched["links"] = {
+        operation["operationId"]: {
+            "operationId": operation["operationId"],
+            "parameters": {"name": "$response.body#/name"},
+        }
+        for path, item in sorted(paths.items())
+        if path.startswith("/nbctl/api/notebooks/{name}")
+        for verb, operation in sorted(item.items())
+        if verb != "parameters"
+    }
     return {
         "openapi": "3.1.0",
         "info": {

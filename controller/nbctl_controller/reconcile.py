@@ -263,9 +263,11 @@ class Reconciler:
             self._written.pop(key, None)
             self.phases.pop(key, None)
             self.generations.pop(key, None)
-            for settled in [k for k in self._settled if k[1:] == key]:
+            children = {name, role_name(name)}
+            for settled in [k for k in self._settled if k[1] == ns and k[2] in children]:
                 del self._settled[settled]
-            if body is None:
+            terminating = (one(self.caches.namespaces, ns) or {}).get("terminating")
+            if body is None and not terminating:
                 await self.drop_orphaned_access(ns, name)
                 if self.caches.claims.items(ns):
                     await self.keep_workspaces(ns, name)
@@ -435,8 +437,8 @@ class Reconciler:
         for kind in (ROLEBINDINGS, ROLES):
             cache = self._cache_for(kind)
             obj = cache.get(ns, role_name(notebook)) if cache is not None else None
-            if obj is None or obj["metadata"].get("deletionTimestamp"):
-                continue
+            if obj is None or obj["metadata"].get("deletionTimestamp") or controlling_uid(obj) is not None:
+                continue  # still owned: the garbage collector takes it with its notebook
             if whose(obj, "", lambda name, uid: self._alive(ns, name, uid)) is not Whose.ORPHAN:
                 continue
             try:

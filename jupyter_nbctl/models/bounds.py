@@ -22,12 +22,27 @@ class Resources:
     gpu_resource: str
 
 
+# What a Template without a maximum still caps (or its default, when that is more): no notebook takes
+# a whole node because its author left the maximum out (docs/api.md, Template).
+UNSET_MAXIMUM = {"cpu": "16", "memory": "64Gi"}
+
+
 def _check(what: str, value: Any, bounds: dict[str, Any]) -> None:
     amount = parse_quantity(value)
     if bounds.get("min") is not None and amount < parse_quantity(bounds["min"]):
         raise OutOfBounds(f"{what} {value} is less than the template's minimum {bounds['min']}")
-    if bounds.get("max") is not None and amount > parse_quantity(bounds["max"]):
-        raise OutOfBounds(f"{what} {value} is more than the template's maximum {bounds['max']}")
+    if bounds.get("max") is not None:
+        if amount > parse_quantity(bounds["max"]):
+            raise OutOfBounds(f"{what} {value} is more than the template's maximum {bounds['max']}")
+        return
+    if what not in UNSET_MAXIMUM:
+        return  # a workspace without a maximum: its class and the namespace's quota bound it
+    cap = max(UNSET_MAXIMUM[what], str(bounds.get("default") or 0), key=parse_quantity)
+    if amount > parse_quantity(cap):
+        raise OutOfBounds(
+            f"{what} {value} is more than {cap}, the most a template without a maximum gives; an "
+            f"administrator can set the template's resources.{what}.max"
+        )
 
 
 def resolve_resources(bounds: dict[str, Any], asked: dict[str, Any]) -> Resources:

@@ -54,7 +54,7 @@ class QuantityBounds(KubeModel):
     min: Quantity | None = None
     """The least a user may ask for; no lower bound when unset."""
     max: Quantity | None = None
-    """The most a user may ask for; no upper bound when unset."""
+    """The most a user may ask for; when unset, 16 CPUs or 64Gi of memory (or the default, if more)."""
 
 
 class GpuBounds(KubeModel):
