@@ -395,16 +395,7 @@ class Reconciler:
                 continue
             what = f"{kind.kind} {nb.namespace}/{meta['name']}"
             if verdict is Whose.ORPHAN:
-                try:
-                    await self.call(self.kube.delete, kind, nb.namespace, meta["name"], meta["uid"])
-                except KubeError as err:
-                    if not (err.not_found or err.conflict):
-                        raise
-                self.writes += 1
-                cache = self._cache_for(kind)
-                if cache is not None:
-                    cache.forget(nb.namespace, meta["name"])
-                log.info("deleted %s, left by an earlier notebook of that name", what)
+                await self._delete_left_over(kind, obj, f"left by an earlier notebook {nb.name}")
                 continue
             self.later((nb.namespace, nb.name), NAME_RECHECK_SECONDS)
             if verdict is Whose.GOING:
@@ -437,23 +428,27 @@ class Reconciler:
         for kind in (ROLEBINDINGS, ROLES):
             cache = self._cache_for(kind)
             obj = cache.get(ns, role_name(notebook)) if cache is not None else None
-            if obj is None or obj["metadata"].get("deletionTimestamp") or controlling_uid(obj) is not None:
-                continue  # still owned: the garbage collector takes it with its notebook
-            if whose(obj, "", lambda name, uid: self._alive(ns, name, uid)) is not Whose.ORPHAN:
-                continue
-            try:
-                await self.call(self.kube.delete, kind, ns, obj["metadata"]["name"], obj["metadata"]["uid"])
-            except KubeError as err:
-                if not (err.not_found or err.conflict):
-                    raise
-            self.writes += 1
-            log.info(
-                "deleted %s %s/%s of the deleted notebook %s",
-                kind.kind,
-                ns,
-                obj["metadata"]["name"],
-                notebook,
-            )
+            # Still owned, the garbage collector takes it with its notebook (the cache holds only ours).
+            if (
+                obj is not None
+                and not obj["metadata"].get("deletionTimestamp")
+                and controlling_uid(obj) is None
+            ):
+                await self._delete_left_over(kind, obj, f"of the deleted notebook {notebook}")
+
+    async def _delete_left_over(self, kind: Kind, obj: dict[str, Any], why: str) -> None:
+        """Delete a child the controller made for a notebook that no longer exists: that one, by UID."""
+        meta = obj["metadata"]
+        try:
+            await self.call(self.kube.delete, kind, meta["namespace"], meta["name"], meta["uid"])
+        except KubeError as err:
+            if not (err.not_found or err.conflict):
+                raise
+        self.writes += 1
+        cache = self._cache_for(kind)
+        if cache is not None:
+            cache.forget(meta["namespace"], meta["name"])
+        log.info("deleted %s %s/%s, %s", kind.kind, meta["namespace"], meta["name"], why)
 
     async def apply_if_changed(self, kind: Kind, manifest: dict[str, Any]) -> None:
         meta = manifest["metadata"]

@@ -30,12 +30,7 @@ from tests.controller.helpers import create, notebook, poddefault, template, wai
 from tests.extension.conftest import bind_users
 
 
-@pytest.mark.timeout(300)
-def test_schemathesis_finds_no_server_error(
-    cluster: Cluster, admin, controller: ControllerProcess, namespace: str, tmp_path: Path
-) -> None:
-    schemathesis = shutil.which("schemathesis", path=str(Path(sys.executable).parent))
-    assert schemathesis, "schemathesis is a test dependency"
+def _catalog(cluster: Cluster, admin, namespace: str) -> None:
     bind_users(cluster, namespace)
     create(
         admin,
@@ -44,32 +39,53 @@ def test_schemathesis_finds_no_server_error(
         template("scipy", configurations=[{"name": "spark-defaults"}]),
     )
 
+
+def _schemathesis(
+    cluster: Cluster, namespace: str, schema: Path, tmp_path: Path, *options: str
+) -> subprocess.CompletedProcess[str]:
+    """One Schemathesis run against a real Jupyter Server acting as alice; asserts no 5xx."""
+    schemathesis = shutil.which("schemathesis", path=str(Path(sys.executable).parent))
+    assert schemathesis, "schemathesis is a test dependency"
     with JupyterServer(cluster, "alice", namespace) as server:
         run = subprocess.run(
             [
                 schemathesis,
                 "run",
-                str(REPO / "docs" / "openapi.json"),
+                str(schema),
                 f"--url={server.url}",
                 f"--header=Authorization: token {server.token}",
                 "--checks=not_a_server_error",
-                "--phases=examples,coverage,fuzzing",
-                "--max-examples=25",
-                "--max-time=45",
                 "--exclude-path-regex=/logs$",
-                "--workers=2",
-                "--seed=20261126",
                 f"--report-dir={tmp_path}",
+                *options,
             ],
             capture_output=True,
             text=True,
-            timeout=280,
+            timeout=300,
             cwd=tmp_path,
         )
         log = server.log_path.read_text()
-
     summary = run.stdout[-4000:]
     assert run.returncode == 0, f"{summary}\n{run.stderr[-2000:]}\n--- server log ---\n{log[-3000:]}"
+    return run
+
+
+@pytest.mark.timeout(300)
+def test_schemathesis_finds_no_server_error(
+    cluster: Cluster, admin, controller: ControllerProcess, namespace: str, tmp_path: Path
+) -> None:
+    _catalog(cluster, admin, namespace)
+    _schemathesis(
+        cluster,
+        namespace,
+        REPO / "docs" / "openapi.json",
+        tmp_path,
+        "--phases=examples,coverage,fuzzing",
+        "--max-examples=25",
+        "--max-time=45",
+        "--workers=2",
+        "--seed=20261126",
+    )
 
 
 def _narrowed(schema: dict) -> dict:
@@ -130,15 +146,7 @@ def _exercised(har: dict) -> dict[str, int]:
 def test_the_stateful_run_launches_stops_starts_resizes_and_deletes_without_a_server_error(
     cluster: Cluster, admin, alice, controller: ControllerProcess, namespace: str, tmp_path: Path
 ) -> None:
-    schemathesis = shutil.which("schemathesis", path=str(Path(sys.executable).parent))
-    assert schemathesis, "schemathesis is a test dependency"
-    bind_users(cluster, namespace)
-    create(
-        admin,
-        namespace,
-        poddefault("spark-defaults", ports=[{"containerPort": 4040}]),
-        template("scipy", configurations=[{"name": "spark-defaults"}]),
-    )
+    _catalog(cluster, admin, namespace)
     # The namespace holds a running notebook of alice's
     create(alice, namespace, notebook("already-running", "scipy"))
     wait_phase(admin, namespace, "already-running", "Running")
@@ -146,34 +154,20 @@ def test_the_stateful_run_launches_stops_starts_resizes_and_deletes_without_a_se
     narrowed.write_text(json.dumps(_narrowed(json.loads((REPO / "docs" / "openapi.json").read_text()))))
     har = tmp_path / "run.har"
 
-    with JupyterServer(cluster, "alice", namespace) as server:
-        run = subprocess.run(
-            [
-                schemathesis,
-                "run",
-                str(narrowed),
-                f"--url={server.url}",
-                f"--header=Authorization: token {server.token}",
-                "--checks=not_a_server_error",
-                "--phases=examples,fuzzing,stateful",
-                "--max-examples=15",
-                "--max-time=90",
-                "--exclude-path-regex=/logs$",
-                "--workers=1",
-                "--seed=20261202",
-                "--report=har",
-                f"--report-har-path={har}",
-                f"--report-dir={tmp_path}",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            cwd=tmp_path,
-        )
-        log = server.log_path.read_text()
+    run = _schemathesis(
+        cluster,
+        namespace,
+        narrowed,
+        tmp_path,
+        "--phases=examples,fuzzing,stateful",
+        "--max-examples=15",
+        "--max-time=90",
+        "--workers=1",
+        "--seed=20261202",
+        "--report=har",
+        f"--report-har-path={har}",
+    )
 
-    summary = run.stdout[-4000:]
-    assert run.returncode == 0, f"{summary}\n{run.stderr[-2000:]}\n--- server log ---\n{log[-3000:]}"
-    assert "Stateful" in run.stdout, summary
+    assert "Stateful" in run.stdout, run.stdout[-4000:]
     exercised = _exercised(json.loads(har.read_text()))
-    assert all(exercised.values()), f"not every success path was exercised: {exercised}\n{summary}"
+    assert all(exercised.values()), f"not every success path was exercised: {exercised}\n{run.stdout[-4000:]}"
