@@ -25,17 +25,12 @@ NB = "alice-nb"
 
 
 @pytest.fixture
-def scene(
-    cluster: Cluster, admin: Kube, alice: Kube, bob: Kube, controller: ControllerProcess, namespace: str
-) -> Scene:
-    bind_users(cluster, namespace)
-    create(admin, namespace, template("lab"))
-    create(alice, namespace, notebook(NB, "lab"))
-    running_pod(admin, namespace, NB)
-    wait_phase(admin, namespace, NB, "Running")
-    scene = Scene(cluster, namespace, alice, bob, admin)
-    eventually(lambda: owner_access_ready(scene, "alice", NB), what="alice's access to her notebook")
-    return scene
+def scene(lab: Scene) -> Scene:
+    create(lab.alice, lab.namespace, notebook(NB, "lab"))
+    running_pod(lab.admin, lab.namespace, NB)
+    wait_phase(lab.admin, lab.namespace, NB, "Running")
+    eventually(lambda: owner_access_ready(lab, "alice", NB), what="alice's access to her notebook")
+    return lab
 
 
 def _fingerprint(s: Scene) -> dict[str, tuple[str, str]]:

@@ -16,17 +16,13 @@ import json
 
 import pytest
 
-from devcluster.clients import Kube
-from devcluster.cluster import Cluster
 from devcluster.controller import ControllerProcess
 from jupyter_nbctl.models import GROUP, VERSION
 from tests.controller.helpers import (
     condition,
-    create,
     get_notebook,
     notebook,
     running_pod,
-    template,
     wait_phase,
     wait_status,
 )
@@ -35,12 +31,8 @@ from tests.ownership.scene import Scene, bind_users, kubectl, owner_access_ready
 
 
 @pytest.fixture
-def scene(
-    cluster: Cluster, admin: Kube, alice: Kube, bob: Kube, controller: ControllerProcess, namespace: str
-) -> Scene:
-    bind_users(cluster, namespace)
-    create(admin, namespace, template("lab"))
-    return Scene(cluster, namespace, alice, bob, admin)
+def scene(lab: Scene) -> Scene:
+    return lab
 
 
 def _as(s: Scene, user: str, doc: dict) -> str:

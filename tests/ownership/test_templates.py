@@ -27,7 +27,7 @@ from tests.controller.helpers import (
     wait_phase,
     wait_status,
 )
-from tests.ownership.scene import Scene, bind_users, kubectl
+from tests.ownership.scene import Scene, kubectl
 
 
 def _refused_with(kube: Kube, namespace: str, name: str, reason: str) -> dict:
@@ -122,12 +122,8 @@ def test_a_template_outside_the_catalog_serves_only_its_own_namespace(
         cluster.kubectl("delete", "namespace", team, "--wait=false")
 
 
-def test_kubectl_apply_of_a_new_notebook_works_for_its_owner(
-    cluster: Cluster, admin: Kube, alice: Kube, bob: Kube, controller: ControllerProcess, namespace: str
-) -> None:
-    bind_users(cluster, namespace)
-    create(admin, namespace, template("lab"))
-    s = Scene(cluster, namespace, alice, bob, admin)
+def test_kubectl_apply_of_a_new_notebook_works_for_its_owner(lab: Scene) -> None:
+    s, admin, namespace = lab, lab.admin, lab.namespace
 
     assert kubectl(s, "alice", "apply", "-f", "-", input=json.dumps(notebook("mine", "lab"))) == ""
     assert get_notebook(admin, namespace, "mine")["spec"]["owner"] == "alice"
