@@ -75,11 +75,12 @@ crds: $(STAMP)
 openapi: $(STAMP)
 	$(PY) -m jupyter_nbctl.openapi docs/openapi.json
 
-# BENCH_SCALE=0.05 scales every count of bench.scale down for a quick run.
-bench: $(STAMP) controlplane
+# BENCH_SCALE=0.05 scales every count of bench.scale and bench.time_to_notebook down for a quick run.
+bench: $(STAMP) controlplane images
 	# The bench extra (matplotlib), without reinstalling the package and rebuilding the panel.
 	$(PY) -m pip install --quiet "matplotlib>=3.8"
 	$(PY) -m bench.list_notebooks
+	$(PY) -m bench.time_to_notebook
 	$(PY) -m bench.scale
 
 screenshots: $(STAMP) controlplane node images browser
