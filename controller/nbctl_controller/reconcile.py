@@ -375,19 +375,19 @@ class Reconciler:
         once: that happens when a notebook is new.
         """
         found: list[tuple[Kind, dict[str, Any]]] = []
-        missing: list[Kind] = []
+        missing: list[tuple[Kind, str]] = []
         for kind, manifest in manifests:
+            name = manifest["metadata"]["name"]
             cache = self._cache_for(kind)
-            current = cache.get(nb.namespace, manifest["metadata"]["name"]) if cache is not None else None
+            current = cache.get(nb.namespace, name) if cache is not None else None
             if current is not None:
                 found.append((kind, current))
             else:
-                missing.append(kind)
-        names = {kind.plural: manifest["metadata"]["name"] for kind, manifest in manifests}
+                missing.append((kind, name))
         looked_up = await asyncio.gather(
-            *(self.call(self.kube.get, kind, nb.namespace, names[kind.plural]) for kind in missing)
+            *(self.call(self.kube.get, kind, nb.namespace, name) for kind, name in missing)
         )
-        found += [(kind, obj) for kind, obj in zip(missing, looked_up, strict=True) if obj is not None]
+        found += [(kind, obj) for (kind, _), obj in zip(missing, looked_up, strict=True) if obj is not None]
         for kind, obj in found:
             meta = obj["metadata"]
             verdict = whose(obj, nb.uid, lambda name, uid: self._alive(nb.namespace, name, uid))
