@@ -371,6 +371,7 @@ def build(name: str) -> Built:
     if archive.exists():
         return Built(name, ref, archive)
     _log(f"building {ref} from {spec.dockerfile}")
+    archive.parent.mkdir(parents=True, exist_ok=True)  # a fresh machine's cache starts empty
     with tempfile.TemporaryDirectory(prefix=f"nbctl-image-{name}-", dir=CACHE / "images") as tmp:
         root = Path(tmp) / "rootfs"
         config = _apply(instructions, root)
