@@ -3,7 +3,8 @@
 Starts a local cluster with the real node and the gateway, the controller
 (routing through the gateway) and the real-node Template, then times, from
 the create request to the notebook's `/api/status` answering 200 through the
-gateway: launches one after another, launches all at once, and Start of a
+gateway and the notebook's guard (with a token of its key, as its owner):
+launches one after another, launches all at once, and Start of a
 stopped notebook that has a workspace. The image is present (built here and
 imported into the node's containerd). Where the time goes comes from the
 pod's own timestamps (one-second steps): created, scheduled, container
@@ -17,6 +18,7 @@ BENCH_SCALE (as for bench.scale) multiplies the counts, at least two of each.
 from __future__ import annotations
 
 import argparse
+import base64
 import datetime as dt
 import os
 import sys
@@ -25,6 +27,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import requests
+from kubernetes.client import ApiException
+from nbctl_guard.tickets import SECRET_KEY, Purpose, access_secret_name, mint
 
 from bench.common import percentile, write_section
 from devcluster.clients import Kube
@@ -87,10 +91,20 @@ def _stages(kube: Kube, name: str, began_wall: float) -> dict[str, float]:
     return {k: v - began_wall for k, v in marks.items() if v is not None}
 
 
-def _answers(url: str, deadline: float) -> None:
+def _answers(alice: Kube, name: str, url: str, deadline: float) -> None:
+    """Until the notebook's server answers its owner, through its guard, with a token of its key."""
+    key: bytes | None = None
     while time.monotonic() < deadline:
+        if key is None:
+            try:
+                secret = alice.core.read_namespaced_secret(access_secret_name(name), NAMESPACE)
+                key = base64.b64decode(secret.data[SECRET_KEY])
+            except ApiException:  # not made yet, or alice's Role not yet applied
+                time.sleep(0.2)
+                continue
+        token = mint(key, Purpose.PROBE, f"{NAMESPACE}/{name}")
         try:
-            if requests.get(url, timeout=2).status_code == 200:
+            if requests.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=2).status_code == 200:
                 return
         except requests.RequestException:
             pass
@@ -115,7 +129,7 @@ def _launch(cluster: Cluster, alice: Kube, admin: Kube, name: str, resources: di
     began_wall, began = time.time(), time.monotonic()
     body = _notebook(name, resources)
     alice.custom.create_namespaced_custom_object(GROUP, VERSION, NAMESPACE, "notebooks", body)
-    _answers(_status_url(cluster, name), began + 180)
+    _answers(alice, name, _status_url(cluster, name), began + 180)
     return Launch(time.monotonic() - began, _stages(admin, name, began_wall))
 
 
@@ -148,7 +162,7 @@ def _start_after_stop(cluster: Cluster, alice: Kube, admin: Kube, name: str) -> 
         time.sleep(0.2)
     began_wall, began = time.time(), time.monotonic()
     _patch(alice, name, False)
-    _answers(_status_url(cluster, name), began + 180)
+    _answers(alice, name, _status_url(cluster, name), began + 180)
     return Launch(time.monotonic() - began, _stages(admin, name, began_wall))
 
 

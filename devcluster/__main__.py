@@ -125,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"As alice: {info['kubectl']} --kubeconfig={info['kubeconfigs']['alice']} auth whoami\n"
                 + (
                     f"The controller's log: {info['kubectl']} logs -n nbctl-system deploy/nbctl-controller\n"
-                    f"alice's notebook, through the gateway: {info['notebook']}\n"
+                    # Its guard lets only alice in: the panel's Open gives her browser a session.
+                    f"alice's notebook, through the gateway (Open it in the panel): {info['notebook']}\n"
                     f"JupyterLab, as alice: {info['jupyterlab']}\n"
                     if demo
                     else ""

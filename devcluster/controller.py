@@ -37,6 +37,12 @@ class ControllerProcess:
                     f"--kubeconfig={self.kubeconfig or self.cluster.kubeconfig('controller')}",
                     "--health-port=0",
                     f"--metrics-port={self.metrics_port}",
+                    # Each notebook's guard is the controller's own image, as built here for the real node.
+                    *(
+                        [f"--guard-image={self.cluster.built_images['controller'].ref}"]
+                        if "controller" in self.cluster.built_images
+                        else []
+                    ),
                     *self.args,
                 ],
                 stdin=subprocess.DEVNULL,

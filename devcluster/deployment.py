@@ -64,6 +64,8 @@ def overlay(cluster: Cluster, image_ref: str, health_port: int, metrics_port: in
             "path": f"{container}/env/-",
             "value": {"name": "KUBERNETES_SERVICE_HOST", "value": api.hostname},
         },
+        # kustomize's images: rewrites image fields only; the guard's image is a variable.
+        {"op": "replace", "path": f"{container}/env/1/value", "value": image_ref},
         {
             "op": "add",
             "path": f"{container}/env/-",

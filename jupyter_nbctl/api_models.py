@@ -328,6 +328,15 @@ class EventList(KubeModel):
     """The events."""
 
 
+class OpenView(KubeModel):
+    """Where to open a notebook: its address with a ticket that its guard takes once, within minutes."""
+
+    url: str
+    """The notebook's address with a one-use ticket; open it in a new tab, do not keep it."""
+    expires: str
+    """When the ticket expires (RFC 3339)."""
+
+
 class LogsView(KubeModel):
     """The end of the notebook container's log."""
 

@@ -27,6 +27,7 @@ from jupyter_nbctl.api_models import (
     LogsView,
     NotebookList,
     NotebookView,
+    OpenView,
     ResizeRequest,
     TemplateList,
     WorkspaceList,
@@ -159,6 +160,14 @@ class ResizeHandler(NbctlHandler):
         self.reply(await self.call("resize", name, request))
 
 
+class OpenHandler(NbctlHandler):
+    # POST, not a GET link: minting a credential is an action, behind Jupyter's XSRF check.
+    @web.authenticated
+    async def post(self, name: str) -> None:
+        self.set_header("Cache-Control", "no-store")
+        self.reply(await self.call("open", name))
+
+
 class WorkspacesHandler(PollingHandler):
     @web.authenticated
     async def get(self) -> None:
@@ -259,6 +268,15 @@ ROUTES = [
         "/notebooks/{name}/update",
         UpdateHandler,
         {"post": Operation("Move a notebook to its template's newest revision", NotebookView)},
+    ),
+    Route(
+        "/notebooks/{name}/open",
+        OpenHandler,
+        {
+            "post": Operation(
+                "A one-use address that opens the notebook (its guard lets only its owner in)", OpenView
+            )
+        },
     ),
     Route(
         # Not /workspaces: JupyterLab's own /api/workspaces are layouts, and tools that mock that

@@ -9,6 +9,9 @@ with a status code and a message a person understands.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import datetime as dt
 import json
 import time
 from dataclasses import dataclass, field
@@ -18,6 +21,7 @@ from typing import Any
 import urllib3
 from kubernetes import client, config
 from kubernetes.client import ApiException
+from nbctl_guard.tickets import SECRET_KEY, TICKET_PARAM, Purpose, access_secret_name, mint
 from pydantic import ValidationError
 
 from jupyter_nbctl.api_models import (
@@ -34,6 +38,7 @@ from jupyter_nbctl.api_models import (
     NotebookList,
     NotebookView,
     NotebookWorkspaceView,
+    OpenView,
     ResizeRequest,
     ResourceBoundsView,
     ResourcesView,
@@ -557,6 +562,44 @@ class NotebookService:
                 "WorkspaceInUse",
             )
         self._call(self._core.delete_namespaced_persistent_volume_claim, name, self.namespace)
+
+    # ---------------------------------------------------------------- open
+
+    def open(self, name: str) -> OpenView:
+        """The notebook's address with a one-use ticket, minted with the notebook's key as its owner.
+
+        The key is read through the owner's Role (nobody else's grants it, unless they may read every
+        Secret of the namespace); the guard in the notebook's pod trades the ticket for a session.
+        """
+        body = self._get_notebook(name)
+        view = self._view(body)
+        if view.url is None:
+            raise NbctlError(409, f"Notebook {name} has no address yet (it is {view.phase}).", "NotReady")
+        try:
+            secret = self._call(self._core.read_namespaced_secret, access_secret_name(name), self.namespace)
+        except NbctlError as err:
+            # 403: the owner's Role names the key only once it is the one made for this notebook.
+            if err.status in (403, 404):
+                raise NbctlError(
+                    409, f"Notebook {name} has no key yet: the controller makes one as it starts.", "NoKey"
+                ) from err
+            raise
+        owners = secret.metadata.owner_references or []
+        if not any(o.controller and o.uid == body["metadata"]["uid"] for o in owners):
+            raise NbctlError(
+                409,
+                f"Secret {self.namespace}/{access_secret_name(name)} is not the key the controller made for "
+                f"notebook {name}: the notebook cannot be opened until that Secret is removed.",
+                "NameTaken",
+            )
+        try:
+            key = base64.b64decode((secret.data or {})[SECRET_KEY], validate=True)
+        except (KeyError, binascii.Error) as err:
+            raise NbctlError(409, f"The key of notebook {name} is unreadable: {err}", "NoKey") from err
+        now = time.time()
+        ticket = mint(key, Purpose.TICKET, f"{self.namespace}/{name}", now)
+        expires = dt.datetime.fromtimestamp(int(now) + Purpose.TICKET.ttl, dt.UTC)
+        return OpenView(url=f"{view.url}?{TICKET_PARAM}={ticket}", expires=expires.isoformat())
 
     # -------------------------------------------------------- events, logs
 

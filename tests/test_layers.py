@@ -18,6 +18,14 @@ RULES = [
     ("controller/nbctl_controller/render.py", {"kubernetes", "kopf"}),
     ("controller/nbctl_controller/revisions.py", {"kubernetes", "kopf"}),
     ("controller/nbctl_controller/status.py", {"kubernetes", "kopf"}),
+    ("controller/nbctl_controller/guard.py", {"kubernetes", "kopf"}),
+    # The guard starts in every notebook pod: aiohttp and the standard library, nothing more.
+    (
+        "controller/nbctl_guard",
+        {"kopf", "kubernetes", "jupyter_server", "tornado", "pydantic", "nbctl_controller", "jupyter_nbctl"},
+    ),
+    # Tickets are minted by the extension and the controller too: the standard library only.
+    ("controller/nbctl_guard/tickets.py", {"aiohttp"}),
 ]
 
 

@@ -6,6 +6,8 @@ import argparse
 import os
 from dataclasses import dataclass, field
 
+from jupyter_nbctl import __version__
+from nbctl_controller.guard import GuardSettings
 from nbctl_controller.render import Routing
 
 
@@ -16,6 +18,7 @@ class Settings:
     routing: Routing = field(default_factory=Routing)
     catalog_namespaces: tuple[str, ...] = ("kubeflow",)
     """Namespaces whose Templates serve other namespaces (as their namespaceSelector says)."""
+    guard: GuardSettings = field(default_factory=GuardSettings)
     log_level: str = "INFO"
     log_format: str = "text"
     kubeconfig: str | None = None
@@ -64,6 +67,20 @@ def parse(argv: list[str] | None = None) -> Settings:
         help="the Gateway API parent, as namespace/name",
     )
     p.add_argument("--host", default=_env("HOST", "*"), help="the route's host")
+    p.add_argument(
+        "--guard-image",
+        default=_env("GUARD_IMAGE", f"jupyter-nbctl-controller:{__version__}"),
+        help="the image of each notebook's guard and port lock: the controller's own (docs/ownership.md)",
+    )
+    p.add_argument(
+        "--lock-port",
+        action=argparse.BooleanOptionalAction,
+        default=_env("LOCK_PORT", "true") == "true",
+        help=(
+            "close Jupyter's port to all but the pod's loopback, by an init container with NET_ADMIN "
+            "(default); --no-lock-port where Pod Security forbids it, and rely on a NetworkPolicy"
+        ),
+    )
     p.add_argument("--cluster-domain", default=_env("CLUSTER_DOMAIN", "cluster.local"))
     p.add_argument("--log-level", default=_env("LOG_LEVEL", "INFO"))
     p.add_argument("--log-format", choices=["text", "json"], default=_env("LOG_FORMAT", "text"))
@@ -112,6 +129,7 @@ def parse(argv: list[str] | None = None) -> Settings:
         namespaces=tuple(namespaces),
         catalog_namespaces=tuple(catalog),
         routing=routing,
+        guard=GuardSettings(image=args.guard_image, lock_port=args.lock_port),
         log_level=args.log_level.upper(),
         log_format=args.log_format,
         kubeconfig=args.kubeconfig,

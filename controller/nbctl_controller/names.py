@@ -11,6 +11,8 @@ import hashlib
 import json
 from typing import Any
 
+from nbctl_guard.tickets import access_secret_name  # noqa: F401 (shared with the extension)
+
 from jupyter_nbctl.models.workspace import (  # noqa: F401 (names of the controller's objects, in one place)
     NOTEBOOK_UID_ANNOTATION,
     OWNER_ANNOTATION,

@@ -146,10 +146,14 @@ def _slim_pod(obj: dict[str, Any]) -> dict[str, Any]:
                 {k: c.get(k) for k in ("type", "status", "reason", "message")}
                 for c in status.get("conditions") or []
             ],
-            "containerStatuses": [
-                {k: c.get(k) for k in ("name", "image", "ready", "restartCount", "state")}
-                for c in status.get("containerStatuses") or []
-            ],
+            **{
+                # The guard and the port lock are init containers: their troubles are the notebook's too.
+                which: [
+                    {k: c.get(k) for k in ("name", "image", "ready", "restartCount", "state")}
+                    for c in status.get(which) or []
+                ]
+                for which in ("initContainerStatuses", "containerStatuses")
+            },
         },
     }
 
@@ -423,7 +427,7 @@ async def start(
         **{k: v for k, v in informers.items() if k != "routes"},
     )
     reconciler = Reconciler(
-        kube, caches, ours.routing, later=queue.add_after, catalog=ours.catalog_namespaces
+        kube, caches, ours.routing, later=queue.add_after, catalog=ours.catalog_namespaces, guard=ours.guard
     )
     memo.reconciler = reconciler
     for cache in informers.values():

@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from nbctl_guard.tickets import new_key
+
 from jupyter_nbctl.kube.informer import Cache
 from jupyter_nbctl.kube.rest import (
     CLAIMS,
@@ -39,6 +41,7 @@ from jupyter_nbctl.models import API_VERSION
 from jupyter_nbctl.models.selectors import LabelSelector
 from nbctl_controller import status as status_
 from nbctl_controller.children import DRIFT_KEY, Whose, controlling_uid, whose
+from nbctl_controller.guard import GuardSettings, render_access_secret
 from nbctl_controller.names import (
     APPLIED_ANNOTATION,
     COPIED_FROM_ANNOTATION,
@@ -48,6 +51,7 @@ from nbctl_controller.names import (
     MANAGED_BY_VALUE,
     REVISION_LABEL,
     TEMPLATE_LABEL,
+    access_secret_name,
     pod_name,
     role_name,
     url_prefix,
@@ -58,7 +62,6 @@ from nbctl_controller.render import (
     Routing,
     applied,
     intent,
-    notebook_port,
     owner_reference,
     render_owner_access,
     render_pod_template,
@@ -133,9 +136,11 @@ class Reconciler:
         clock: Callable[[], str] = _now,
         later: Callable[[Key, float], None] | None = None,
         catalog: tuple[str, ...] = ("kubeflow",),
+        guard: GuardSettings = GuardSettings(),  # noqa: B008 (frozen)
     ) -> None:
         self.kube = kube
         self.catalog = catalog
+        self.guard = guard
         self.caches = caches
         self.routing = routing
         self.clock = clock
@@ -304,17 +309,18 @@ class Reconciler:
                 workspace = resolve_workspace(
                     name, spec, chosen.spec, template_source(source["namespace"], source["name"])
                 )
-                pod_template = render_pod_template(nb, chosen.name, chosen.spec, workspace)
+                pod_template = render_pod_template(nb, chosen.name, chosen.spec, workspace, self.guard)
                 replicas = 0 if spec.get("stopped") else 1
                 manifests.append((STATEFULSETS, applied(render_statefulset(nb, pod_template, replicas))))
-                manifests.append((SERVICES, applied(render_service(nb, notebook_port(pod_template)))))
+                manifests.append((SERVICES, applied(render_service(nb))))
                 if spec.get("owner"):
                     made = workspace is not None and (
                         not workspace.reattach or is_workspace(self.caches.claims.get(ns, workspace.claim))
                     )
                     claim = workspace.claim if workspace is not None and made else None
                     # Rights on the pod only while the pod of that name is the notebook's own.
-                    for access in render_owner_access(nb, spec["owner"], claim, pod is not None):
+                    key = controlling_uid(self.caches.secrets.get(ns, access_secret_name(name))) == nb.uid
+                    for access in render_owner_access(nb, spec["owner"], claim, pod is not None, key):
                         kind = ROLES if access["kind"] == "Role" else ROLEBINDINGS
                         manifests.append((kind, applied(access)))
                 route = render_route(nb, self.routing, chosen.spec.get("route"))
@@ -413,15 +419,42 @@ class Reconciler:
     async def claim_names_or_grant_access(
         self, nb: Notebook, manifests: list[tuple[Kind, dict[str, Any]]]
     ) -> None:
-        """claim_names; when a name is taken the owner still gets their Role, to fix or delete it."""
+        """claim_names and the key; when a name is taken the owner still gets their Role, to fix or delete
+        it (without the key's rule, unless the key is the notebook's own)."""
         try:
             await self.claim_names(nb, manifests)
+            await self.ensure_access_secret(nb)
         except NotebookProblem:
             access = [(kind, m) for kind, m in manifests if kind in (ROLES, ROLEBINDINGS)]
             await self.claim_names(nb, access)
             for kind, manifest in access:
                 await self.apply_if_changed(kind, manifest)
             raise
+
+    async def ensure_access_secret(self, nb: Notebook) -> None:
+        """The notebook's key for its guard: made once, at random, and never sent again.
+
+        Created rather than applied, so a Secret of that name that is not this notebook's is refused,
+        not taken; one left by an earlier notebook of the name goes (claim_names), and the new owner
+        gets a new key: the earlier owner's tickets open nothing of theirs.
+        """
+        name = access_secret_name(nb.name)
+        if controlling_uid(self.caches.secrets.get(nb.namespace, name)) == nb.uid:
+            return
+        manifest = render_access_secret(nb.namespace, nb.name, owner_reference(nb), new_key())
+        await self.claim_names(nb, [(SECRETS, manifest)])
+        try:
+            created = await self.call(self.kube.create, SECRETS, manifest)
+        except KubeError as err:
+            if not err.conflict:
+                raise
+            # Ours, made before the cache saw it; or someone else's since the look above.
+            await self.claim_names(nb, [(SECRETS, manifest)])
+            return
+        self.writes += 1
+        self.caches.secrets.remember(created)
+        # The owner's Role names the key only once it is the notebook's: rendered again with it.
+        self.later((nb.namespace, nb.name), 0.0)
 
     async def drop_orphaned_access(self, ns: str, notebook: str) -> None:
         """A notebook deleted with --cascade=orphan leaves its owner's Role behind: its rights go now."""

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from jupyter_nbctl.models import GROUP, VERSION
 from jupyter_nbctl.models.bounds import OutOfBounds, Resources
 from jupyter_nbctl.models.bounds import resolve_resources as _resolve
+from nbctl_controller.guard import GUARD_PORT, GuardSettings, add_guard
 from nbctl_controller.merge import MergeConflict, merge_pod_templates
 from nbctl_controller.names import (
     APPLIED_ANNOTATION,
@@ -23,6 +24,7 @@ from nbctl_controller.names import (
     MANAGED_BY_VALUE,
     NOTEBOOK_LABEL,
     REVISION_LABEL,
+    access_secret_name,
     child_labels,
     digest,
     pod_name,
@@ -88,9 +90,14 @@ def intent(spec: dict[str, Any]) -> str:
 
 
 def render_pod_template(
-    nb: Notebook, revision_name: str, revision: dict[str, Any], workspace: Workspace | None = None
+    nb: Notebook,
+    revision_name: str,
+    revision: dict[str, Any],
+    workspace: Workspace | None = None,
+    guard: GuardSettings = GuardSettings(),  # noqa: B008 (frozen)
 ) -> dict[str, Any]:
-    """The notebook's pod: Template + required PodDefaults + picked configurations + resources + volumes."""
+    """The notebook's pod: Template + required PodDefaults + picked configurations + resources + volumes,
+    behind the notebook's guard."""
     source = revision["template"]
     tns = source["namespace"]
     offered = {c["name"]: c for c in revision.get("configurations") or []}
@@ -123,6 +130,7 @@ def render_pod_template(
     env = [e for e in main.get("env") or [] if e.get("name") != "NB_PREFIX"]
     main["env"] = [*env, {"name": "NB_PREFIX", "value": prefix}]
     pod_volumes(workspace, nb.spec.get("dataVolumes") or [], main, pod["spec"])
+    add_guard(pod, f"{nb.namespace}/{nb.name}", prefix, notebook_port(pod), guard)
 
     metadata = pod.setdefault("metadata", {})
     metadata["labels"] = {
@@ -177,7 +185,8 @@ def render_statefulset(nb: Notebook, pod_template: dict[str, Any], replicas: int
     }
 
 
-def render_service(nb: Notebook, port: int) -> dict[str, Any]:
+def render_service(nb: Notebook) -> dict[str, Any]:
+    """The notebook's Service: to its guard, never to the notebook's server itself."""
     return {
         "apiVersion": "v1",
         "kind": "Service",
@@ -186,7 +195,7 @@ def render_service(nb: Notebook, port: int) -> dict[str, Any]:
             "type": "ClusterIP",
             "selector": {MANAGED_BY: MANAGED_BY_VALUE, NOTEBOOK_LABEL: nb.name},
             "ports": [
-                {"name": f"http-{nb.name}", "port": SERVICE_PORT, "targetPort": port, "protocol": "TCP"}
+                {"name": f"http-{nb.name}", "port": SERVICE_PORT, "targetPort": GUARD_PORT, "protocol": "TCP"}
             ],
         },
     }
@@ -271,13 +280,15 @@ def _gateway_filters(rewrite: str, prefix: str, headers: dict[str, str]) -> list
 
 
 def render_owner_access(
-    nb: Notebook, owner: str, workspace_claim: str | None = None, pod_rules: bool = True
+    nb: Notebook, owner: str, workspace_claim: str | None = None, pod_rules: bool = True, key: bool = True
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The owner's Role and RoleBinding: their notebook, its pod's logs, exec and port-forward, its proxy,
     and the workspace claim the controller made for it (read, and delete with the notebook).
 
     `pod_rules` is whether the pod of the notebook's name is the notebook's own now: a Role names
-    pods by name only, and a stopped notebook's `<name>-0` could be anyone's pod.
+    pods by name only, and a stopped notebook's `<name>-0` could be anyone's pod. `key` likewise:
+    whether the Secret of the notebook's key is the one the controller made for it (a Secret of that
+    name made by anyone else is never the owner's to read).
     """
     pod, svc = pod_name(nb.name), service_name(nb.name)
     port_names = [svc, f"{svc}:{SERVICE_PORT}", f"{svc}:http-{nb.name}", f"http:{svc}:{SERVICE_PORT}"]
@@ -300,6 +311,17 @@ def render_owner_access(
             },
         ],
     }
+    if key:
+        # The notebook's key, for the panel's Open (nbctl_guard.tickets).
+        role["rules"].insert(
+            1,
+            {
+                "apiGroups": [""],
+                "resources": ["secrets"],
+                "resourceNames": [access_secret_name(nb.name)],
+                "verbs": ["get"],
+            },
+        )
     if pod_rules:
         role["rules"][1:1] = [
             {"apiGroups": [""], "resources": ["pods", "pods/log"], "resourceNames": [pod], "verbs": ["get"]},

@@ -53,7 +53,7 @@ def _pod_state(pod: dict[str, Any] | None) -> tuple[str, str, str, str]:
     if scheduled and scheduled.get("status") == "False" and scheduled.get("reason") in SCHEDULING_PROBLEMS:
         message = scheduled.get("message") or "no node can take the pod"
         return "Pending", "False", "Unschedulable", f"The pod cannot be scheduled: {message}"
-    for container in status.get("containerStatuses") or []:
+    for container in [*(status.get("initContainerStatuses") or []), *(status.get("containerStatuses") or [])]:
         waiting = (container.get("state") or {}).get("waiting") or {}
         reason = waiting.get("reason", "")
         detail = waiting.get("message") or reason

@@ -118,6 +118,22 @@ export class NotebooksModel {
     );
   }
 
+  /**
+   * The notebook's address with a one-use ticket: its guard lets only the
+   * owner in, and trades the ticket for a session cookie.
+   */
+  async openURL(name: string): Promise<string> {
+    try {
+      return (await post<{ url: string }>(`notebooks/${name}/open`)).url;
+    } catch (error) {
+      Notification.error(
+        error instanceof Error ? error.message : String(error),
+        { autoClose: 10000 }
+      );
+      throw error;
+    }
+  }
+
   events(name: string): Promise<{ items: IEvent[] }> {
     return requestAPI(`notebooks/${name}/events`);
   }

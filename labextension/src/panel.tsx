@@ -196,9 +196,23 @@ export class NotebooksPanel extends SidePanel {
     this.title.label = '';
     const actions: INotebookActions = {
       open: (nb: INotebook) => {
-        if (nb.url) {
-          window.open(nb.url, '_blank', 'noopener');
+        // The tab opens within the click, so that no popup blocker stops it,
+        // and gets its address once the server has minted the ticket. Cut
+        // from this page, as 'noopener' would have done.
+        const tab = window.open('', '_blank');
+        if (tab) {
+          tab.opener = null;
         }
+        model.openURL(nb.name).then(
+          url => {
+            if (tab) {
+              tab.location.href = url;
+            } else {
+              window.open(url, '_blank', 'noopener');
+            }
+          },
+          () => tab?.close()
+        );
       },
       stop: name => model.stop(name),
       start: name => model.start(name),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import json
 
 import pytest
+from nbctl_guard.tickets import Purpose, check
 
 from devcluster.clients import Kube
 from devcluster.cluster import Cluster
@@ -29,6 +32,10 @@ SPARK["spec"]["description"] = "Expose the Spark UI"
 
 async def _until(api, name: str, check, timeout: float = 60) -> dict:
     return await answer_until(api, ("notebooks", name), check, timeout)
+
+
+def _owners_rules(admin: Kube, namespace: str, name: str) -> list:
+    return admin.rbac.read_namespaced_role(f"nbctl-notebook-{name}", namespace).rules
 
 
 def _notebooks(admin: Kube, namespace: str) -> list[str]:
@@ -135,7 +142,53 @@ async def test_bob_does_not_see_alices_notebook_and_may_not_touch_it(
     assert "belongs to alice" in refusal["message"]
     code, refusal = await api("GET", "notebooks", "mine", "logs")
     assert code == 403
+    code, refusal = await api("POST", "notebooks", "mine", "open")
+    assert code == 403 and "belongs to alice" in refusal["message"]
     assert "mine" in _notebooks(admin, namespace)
+
+
+async def test_open_gives_the_owner_a_one_use_ticket_made_with_the_notebooks_own_key(
+    api, admin: Kube, controller: ControllerProcess, namespace: str
+) -> None:
+    create(admin, namespace, TEMPLATE)
+    assert (await api("POST", "notebooks", body={"name": "lab", "template": {"name": "scipy"}}))[0] == 201
+    await _until(api, "lab", lambda nb: nb["phase"] == "Running")
+
+    code, opened = await api("POST", "notebooks", "lab", "open")
+
+    assert code == 200
+    address, _, query = opened["url"].partition("?nbctl-ticket=")
+    assert address.endswith(f"/notebook/{namespace}/lab/")
+    # The ticket is the notebook's own key's, for this notebook and for one Open only
+    secret = admin.core.read_namespaced_secret("nbctl-notebook-lab", namespace)
+    key = base64.b64decode(secret.data["key"])
+    assert check(key, Purpose.TICKET, f"{namespace}/lab", query) is not None
+    assert check(key, Purpose.TICKET, f"{namespace}/other", query) is None
+    assert check(key, Purpose.SESSION, f"{namespace}/lab", query) is None
+    assert opened["expires"] > dt.datetime.now(dt.UTC).isoformat()
+    # And the key is the notebook's: made by the controller, read by alice's Role only
+    assert [(o.kind, o.name, o.controller) for o in secret.metadata.owner_references] == [
+        ("Notebook", "lab", True)
+    ]
+
+
+async def test_a_key_the_controller_did_not_make_opens_nothing(
+    api, admin: Kube, controller: ControllerProcess, namespace: str
+) -> None:
+    # Given a Secret of the key's name made by someone else before the notebook
+    admin.core.create_namespaced_secret(
+        namespace, {"metadata": {"name": "nbctl-notebook-lab"}, "data": {"key": "c2VjcmV0"}}
+    )
+    create(admin, namespace, TEMPLATE)
+    assert (await api("POST", "notebooks", body={"name": "lab", "template": {"name": "scipy"}}))[0] == 201
+
+    # Then the notebook says the name is taken, and Open refuses to mint with that key
+    nb = await _until(api, "lab", lambda nb: nb["reason"] == "NameTaken")
+    assert "Secret" in nb["message"] and "nbctl-notebook-lab" in nb["message"]
+    code, refusal = await api("POST", "notebooks", "lab", "open")
+    assert code == 409 and refusal["reason"] == "NoKey", refusal
+    # And naming a notebook after someone's Secret never lets its owner read that Secret
+    assert not any("secrets" in rule.resources for rule in _owners_rules(admin, namespace, "lab"))
 
 
 async def test_alice_may_ask_for_her_logs(

@@ -1,8 +1,14 @@
 """A client of a notebook's own Jupyter server, as a browser would use it through the gateway,
-and of a user's extension API, as the panel calls it."""
+and of a user's extension API, as the panel calls it.
+
+A notebook's guard lets through only its owner's browser: `open_notebook` opens it as the panel's
+Open does (a one-use ticket from the extension, traded for a session cookie); `keyed_client`
+carries a probe token made with the notebook's key, as the controller's probes do.
+"""
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 import urllib.error
@@ -13,8 +19,11 @@ from typing import Any
 
 import requests
 import websocket
+from nbctl_guard.tickets import SECRET_KEY, Purpose, access_secret_name, mint
 
+from devcluster.clients import Kube
 from devcluster.jupyter import JupyterServer
+from tests.eventually import eventually
 
 
 @dataclass
@@ -116,3 +125,38 @@ def extension_api(server: JupyterServer, method: str, path: str, body: dict | No
             return json.loads(response.read() or b"{}")  # type: ignore[no-any-return]
     except urllib.error.HTTPError as err:
         raise Refused(err.code, json.loads(err.read() or b"{}")) from err
+
+
+def open_notebook(server: JupyterServer, name: str, timeout: float = 150) -> NotebookClient:
+    """Open the notebook as the panel does, once its server answers: a client with its session."""
+
+    def trade() -> NotebookClient | int:
+        url = extension_api(server, "POST", f"/notebooks/{name}/open")["url"]
+        client = NotebookClient(url.partition("?")[0])
+        try:
+            answer = client.session.get(url, timeout=10)  # the guard's redirect, then JupyterLab's page
+        except requests.RequestException:
+            return 0
+        return client if answer.status_code == 200 else answer.status_code
+
+    opened = eventually(
+        trade,
+        lambda c: isinstance(c, NotebookClient),
+        timeout=timeout,
+        interval=1,
+        what=f"notebook {name} to open",
+    )
+    assert isinstance(opened, NotebookClient)
+    return opened
+
+
+def notebook_key(kube: Kube, namespace: str, name: str) -> bytes:
+    secret = kube.core.read_namespaced_secret(access_secret_name(name), namespace)
+    return base64.b64decode(secret.data[SECRET_KEY])
+
+
+def keyed_client(base: str, key: bytes, notebook: str) -> NotebookClient:
+    """A client with a probe token of the notebook (`namespace/name`), as the controller's probes."""
+    client = NotebookClient(base)
+    client.session.headers["Authorization"] = f"Bearer {mint(key, Purpose.PROBE, notebook)}"
+    return client

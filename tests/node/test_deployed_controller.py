@@ -22,7 +22,7 @@ from devcluster.node import NODE_NAME
 from tests.controller.helpers import create, notebook, wait_phase
 from tests.eventually import eventually
 from tests.extension.conftest import bind_users
-from tests.node.jupyter import NotebookClient
+from tests.node.jupyter import keyed_client, notebook_key
 
 
 @pytest.fixture
@@ -70,7 +70,8 @@ def test_the_deployed_image_runs_locked_down_and_drives_a_real_notebook(
 
     # Then the deployed controller brings it to Running, routed through the gateway
     status = wait_phase(admin, namespace, "lab", "Running", timeout=120)
-    client = NotebookClient(f"{cluster.gateway_url}{status['url']}")
+    key = notebook_key(admin, namespace, "lab")
+    client = keyed_client(f"{cluster.gateway_url}{status['url']}", key, f"{namespace}/lab")
     eventually(
         lambda: client.status().status_code,
         lambda code: code == 200,

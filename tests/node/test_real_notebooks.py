@@ -16,7 +16,7 @@ from devcluster.jupyter import JupyterServer
 from devcluster.node import NODE_NAME
 from tests.controller.helpers import wait_phase
 from tests.eventually import eventually
-from tests.node.jupyter import NotebookClient, extension_api
+from tests.node.jupyter import NotebookClient, extension_api, open_notebook
 
 
 def _answers(client: NotebookClient) -> dict:
@@ -31,15 +31,9 @@ def _answers(client: NotebookClient) -> dict:
 
 
 def _launch(server: JupyterServer, name: str) -> NotebookClient:
-    """Launch as the panel does; returns a client of the notebook's Open URL, once the list shows one."""
+    """Launch as the panel does, then Open it: a client with the owner's session."""
     extension_api(server, "POST", "/notebooks", {"name": name, "template": {"name": "jupyterlab"}})
-    view = eventually(
-        lambda: extension_api(server, "GET", f"/notebooks/{name}"),
-        lambda v: bool(v.get("url")),
-        timeout=60,
-        what=f"notebook {name} to have an Open URL",
-    )
-    return NotebookClient(view["url"])
+    return open_notebook(server, name)
 
 
 def test_alice_launches_a_notebook_that_serves_jupyterlab_through_the_gateway(

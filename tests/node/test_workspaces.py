@@ -21,25 +21,12 @@ from devcluster.storage import FIXED_STORAGE_CLASS
 from jupyter_nbctl.models import GROUP, VERSION
 from tests.controller.helpers import get_notebook, patch_template, wait_phase
 from tests.eventually import eventually
-from tests.node.jupyter import NotebookClient, Refused, extension_api
+from tests.node.jupyter import NotebookClient, Refused, extension_api, open_notebook
 
 
 def _serving(server: JupyterServer, name: str, timeout: float = 150) -> NotebookClient:
-    view = eventually(
-        lambda: extension_api(server, "GET", f"/notebooks/{name}"),
-        lambda v: bool(v.get("url")),
-        timeout=60,
-        what=f"notebook {name} to have an Open URL",
-    )
-    client = NotebookClient(view["url"])
-
-    def status() -> int:
-        try:
-            return client.status().status_code
-        except OSError:
-            return 0
-
-    eventually(status, lambda code: code == 200, timeout=timeout, what=f"{client.base}api/status to answer")
+    client = open_notebook(server, name, timeout)
+    eventually(lambda: client.status().status_code, lambda code: code == 200, what="api/status to answer")
     return client
 
 

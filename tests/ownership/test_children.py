@@ -144,6 +144,7 @@ def test_a_notebook_never_adopts_what_an_earlier_one_of_its_name_left(scene: Sce
     first_pod = running_pod(s.admin, s.namespace, "lab")
     wait_phase(s.admin, s.namespace, "lab", "Running")
     eventually(lambda: _may_exec(s, "alice", "lab-0"), what="alice's rights on her pod")
+    first_key = s.admin.core.read_namespaced_secret("nbctl-notebook-lab", s.namespace)
     assert kubectl(s, "alice", "delete", "notebook", "lab", "--cascade=orphan") == ""
 
     # Her rights go with the notebook, though its pod stays
@@ -163,6 +164,10 @@ def test_a_notebook_never_adopts_what_an_earlier_one_of_its_name_left(scene: Sce
     assert [o.uid for o in pod.metadata.owner_references] == [sts.metadata.uid]
     binding = s.admin.rbac.read_namespaced_role_binding("nbctl-notebook-lab", s.namespace)
     assert [x.name for x in binding.subjects] == ["bob"]
+    # And a key of its own: what alice knew of the old one opens nothing of bob's
+    key = s.admin.core.read_namespaced_secret("nbctl-notebook-lab", s.namespace)
+    assert [o.uid for o in key.metadata.owner_references] == [nb["metadata"]["uid"]]
+    assert key.data != first_key.data
     assert not _may_exec(s, "alice", "lab-0")
     eventually(lambda: _may_exec(s, "bob", "lab-0"), what="bob's rights on his pod")
 
@@ -178,6 +183,9 @@ def _children(s: Scene, name: str) -> dict[str, tuple]:
         ),
         "rolebinding": (lambda r: (r.metadata.uid, r.metadata.resource_version))(
             a.rbac.read_namespaced_role_binding(f"nbctl-notebook-{name}", ns)
+        ),
+        "key": (lambda r: (r.metadata.uid, r.metadata.resource_version, json.dumps(r.data, sort_keys=True)))(
+            a.core.read_namespaced_secret(f"nbctl-notebook-{name}", ns)
         ),
     }
 
@@ -200,6 +208,8 @@ CHILDREN = {
         "rbac.authorization.k8s.io",
         "rolebindings",
     ),
+    # The notebook's key: `edit` reads Secrets (docs/ownership.md, "Limits"), but may not change it.
+    "key": ("secret", "nbctl-notebook-alice-nb", "v1", "", "secrets"),
 }
 
 

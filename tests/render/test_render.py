@@ -58,6 +58,9 @@ def test_a_revision_is_named_by_its_content_and_keeps_the_pieces() -> None:
 def test_the_pod_gets_poddefaults_configurations_resources_and_prefix() -> None:
     name, spec = _revision()
     pod = render_pod_template(NB, name, spec)
+    # The guard's containers and key: tests/render/test_guard.py.
+    assert [c["name"] for c in pod["spec"].pop("initContainers")] == ["nbctl-lock-port", "nbctl-guard"]
+    assert [v["name"] for v in pod["spec"].pop("volumes")] == ["nbctl-guard-key"]
     assert pod == {
         "spec": {
             "containers": [
@@ -103,10 +106,11 @@ def test_the_statefulset_service_and_route_hold_only_our_fields() -> None:
     assert sts["metadata"]["labels"] == labels
     assert sts["spec"]["selector"] == {"matchLabels": labels}
     assert sts["spec"]["replicas"] == 1 and sts["spec"]["template"] == pod
-    assert render_service(NB, 8888)["spec"] == {
+    assert render_service(NB)["spec"] == {
         "type": "ClusterIP",
         "selector": labels,
-        "ports": [{"name": "http-lab", "port": 80, "targetPort": 8888, "protocol": "TCP"}],
+        # To the guard, never to Jupyter's own port.
+        "ports": [{"name": "http-lab", "port": 80, "targetPort": 4180, "protocol": "TCP"}],
     }
     assert render_route(NB, Routing()) is None
     route = render_route(NB, Routing(mode="gateway", gateway_name="gw", gateway_namespace="infra"))

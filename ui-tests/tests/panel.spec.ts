@@ -173,6 +173,8 @@ test("Open shows the notebook's own JupyterLab in a new tab", async ({
 
   // The notebook's own JupyterLab, from its pod on the real node, through the gateway.
   await expect(tab).toHaveURL(/\/notebook\/[^/]+\/real\//);
+  // The guard took the one-use ticket and left a session: the address no longer holds it.
+  await expect(tab).not.toHaveURL(/nbctl-ticket/, { timeout: 60000 });
   await expect(tab.locator('#jp-main-dock-panel')).toBeVisible({
     timeout: 120000
   });
