@@ -384,6 +384,11 @@ async def start(
             if owner.get("kind") == "TemplateRevision" and revision is not None:
                 by_owner(None, revision)
 
+    def by_key_or_revision_owner(old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
+        # A notebook's key (labelled with its notebook) made, changed or gone: that notebook looks again.
+        by_label(old, new)
+        by_revision_owner(old, new)
+
     template_users = memo.template_users = TemplateUsers()
 
     def notebook_changed(old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
@@ -406,7 +411,7 @@ async def start(
         "pods": informer(kube, PODS, by_label, _slim_pod, SELECTOR, watched),
         "services": informer(kube, SERVICES, by_label, _slim_child, SELECTOR, watched),
         "revisions": informer(kube, REVISIONS, by_owner, _slim_revision, SELECTOR, watched),
-        "secrets": informer(kube, SECRETS, by_revision_owner, _slim_meta, SELECTOR, watched),
+        "secrets": informer(kube, SECRETS, by_key_or_revision_owner, _slim_meta, SELECTOR, watched),
         "configmaps": informer(kube, CONFIGMAPS, by_revision_owner, _slim_meta, SELECTOR, watched),
         "roles": informer(kube, ROLES, by_label, _slim_child, SELECTOR, watched),
         "rolebindings": informer(kube, ROLEBINDINGS, by_label, _slim_child, SELECTOR, watched),

@@ -319,8 +319,12 @@ class Reconciler:
                     )
                     claim = workspace.claim if workspace is not None and made else None
                     # Rights on the pod only while the pod of that name is the notebook's own.
-                    key = controlling_uid(self.caches.secrets.get(ns, access_secret_name(name))) == nb.uid
-                    for access in render_owner_access(nb, spec["owner"], claim, pod is not None, key):
+                    # The key's rule once the Secret is the notebook's, or while there is none yet (the
+                    # controller makes it before the Role; claim_names_or_grant_access drops the rule when
+                    # the name turns out to be someone else's).
+                    secret = self.caches.secrets.get(ns, access_secret_name(name))
+                    readable = secret is None or controlling_uid(secret) == nb.uid
+                    for access in render_owner_access(nb, spec["owner"], claim, pod is not None, readable):
                         kind = ROLES if access["kind"] == "Role" else ROLEBINDINGS
                         manifests.append((kind, applied(access)))
                 route = render_route(nb, self.routing, chosen.spec.get("route"))
@@ -425,7 +429,13 @@ class Reconciler:
             await self.claim_names(nb, manifests)
             await self.ensure_access_secret(nb)
         except NotebookProblem:
-            access = [(kind, m) for kind, m in manifests if kind in (ROLES, ROLEBINDINGS)]
+            secret = self.caches.secrets.get(nb.namespace, access_secret_name(nb.name))
+            ours = controlling_uid(secret) == nb.uid
+            access = [
+                (kind, m if kind is not ROLES or ours else _without_key(m))
+                for kind, m in manifests
+                if kind in (ROLES, ROLEBINDINGS)
+            ]
             await self.claim_names(nb, access)
             for kind, manifest in access:
                 await self.apply_if_changed(kind, manifest)
@@ -453,8 +463,6 @@ class Reconciler:
             return
         self.writes += 1
         self.caches.secrets.remember(created)
-        # The owner's Role names the key only once it is the notebook's: rendered again with it.
-        self.later((nb.namespace, nb.name), 0.0)
 
     async def drop_orphaned_access(self, ns: str, notebook: str) -> None:
         """A notebook deleted with --cascade=orphan leaves its owner's Role behind: its rights go now."""
@@ -819,6 +827,12 @@ class Reconciler:
             self.writes += 1
         except KubeError as err:  # an event is a courtesy; the status already says it
             log.warning("could not post event %s on %s/%s: %s", reason, meta["namespace"], meta["name"], err)
+
+
+def _without_key(role: dict[str, Any]) -> dict[str, Any]:
+    """The owner's Role without the rule on the notebook's key: that Secret is not the notebook's."""
+    rules = [r for r in role["rules"] if "secrets" not in r["resources"]]
+    return applied({**role, "rules": rules})
 
 
 def _version(obj: dict[str, Any]) -> int:

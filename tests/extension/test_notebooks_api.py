@@ -14,6 +14,7 @@ from devcluster.cluster import Cluster
 from devcluster.controller import ControllerProcess
 from jupyter_nbctl.models import GROUP, VERSION
 from tests.controller.helpers import create, poddefault, template
+from tests.eventually import eventually
 from tests.extension.conftest import answer_until
 
 TEMPLATE = template(
@@ -170,6 +171,18 @@ async def test_open_gives_the_owner_a_one_use_ticket_made_with_the_notebooks_own
     assert [(o.kind, o.name, o.controller) for o in secret.metadata.owner_references] == [
         ("Notebook", "lab", True)
     ]
+    # A key deleted (say, to end every session) is made again, new
+    admin.core.delete_namespaced_secret("nbctl-notebook-lab", namespace)
+    renewed = eventually(
+        lambda: admin.core.read_namespaced_secret("nbctl-notebook-lab", namespace),
+        lambda s: s.metadata.uid != secret.metadata.uid,
+        what="a new key",
+    )
+    assert renewed.data["key"] != secret.data["key"]
+    code, opened = await api("POST", "notebooks", "lab", "open")
+    assert code == 200
+    key = base64.b64decode(renewed.data["key"])
+    assert check(key, Purpose.TICKET, f"{namespace}/lab", opened["url"].partition("?nbctl-ticket=")[2])
 
 
 async def test_a_key_the_controller_did_not_make_opens_nothing(
