@@ -51,17 +51,18 @@ ONE = {"cpu": "500m", "memory": "1Gi"}
 MANY = {"cpu": "150m", "memory": "256Mi"}
 GOALS = {"one by one": 5.0, "at once": 10.0}
 WHERE = (
-    "**Where the time goes.** Almost all of it lies between the container's start and Ready: "
-    "JupyterLab's own start, and within it the import of `jupyter_server` and its extensions, "
-    "about 4 CPU-seconds on this machine (measured in a notebook pod with `python3 -c 'import "
-    "jupyter_server.serverapp'`: 41 s under a 100m CPU limit). A notebook's CPU is also its limit, "
-    "so its start takes about 4 CPU-seconds divided by its CPU; ten starting at once on 2 cores "
-    "need at least 20 s between them, whatever the controller does. Before that: the pod object "
-    "exists within a second of the request (admission, the controller, the StatefulSet controller); "
-    "a new notebook is scheduled only once its new workspace's volume is made (the class binds on "
-    "first use: local-path's helper pod makes the directory), a few seconds that a Start, whose "
-    "volume exists, does not pay. What to try next: give the notebook its CPU limit above its "
-    "request (a burst for the start), and import less at start."
+    "**Where the time goes.** Most of it lies between the container's start and Ready: JupyterLab's "
+    "own start, and within it the import of `jupyter_server` and its extensions, about 4 "
+    "CPU-seconds on this machine (measured in a notebook pod with `python3 -c 'import "
+    "jupyter_server.serverapp'`: 41 s under a 100m CPU limit), mostly on one core. The real node's "
+    "Template now sets no CPU limit (`limitFactor: none`, docs/api.md), so a start uses the node's "
+    "idle CPU instead of its 500m request: p95 one by one went from 18.0 s to 11.1 s, and a Start "
+    "from 14.1 s to 6.9 s (the runs before and after that change, this bench). Ten starting at once "
+    "on 2 cores still need some 40 CPU-seconds between them, whatever the controller does, and "
+    "their new workspaces wait in turn for local-path's helper pods (the class binds on first use), "
+    "which the scheduled column shows. Each pod also starts its port lock and guard (one container "
+    "start each, well under a second). What to try next: import less at JupyterLab's start; "
+    "volumes that are made before the pod asks."
 )
 
 

@@ -174,7 +174,9 @@ def real_node_template(image: str, name: str = "jupyterlab", namespace: str = "k
                 }
             },
             "resources": {
-                "cpu": {"default": "500m", "min": "100m", "max": "1"},
+                # No CPU limit (Kubeflow's limitFactor "none"): a notebook may use the node's idle CPU,
+                # and JupyterLab's start (some 4 CPU-seconds) does not wait on the request.
+                "cpu": {"default": "500m", "min": "100m", "max": "1", "limitFactor": "none"},
                 "memory": {"default": "1Gi", "min": "256Mi", "max": "4Gi"},
             },
             # The home directory is a workspace on the cluster's default class (local-path).

@@ -122,7 +122,12 @@ def render_pod_template(
     limits = dict((main.get("resources") or {}).get("limits") or {})
     requests = dict((main.get("resources") or {}).get("requests") or {})
     for key, value in (("cpu", resources.cpu), ("memory", resources.memory)):
-        limits[key] = requests[key] = value
+        requests[key] = value
+        # The Template's limitFactor: the limit a multiple of the request, or none at all.
+        if key in resources.limits:
+            limits[key] = resources.limits[key]
+        else:
+            limits.pop(key, None)
     if resources.gpu:
         limits[resources.gpu_resource] = requests[resources.gpu_resource] = str(resources.gpu)
     main["resources"] = {**(main.get("resources") or {}), "limits": limits, "requests": requests}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from jupyter_nbctl.models.quantity import parse_quantity
@@ -20,6 +22,8 @@ class Resources:
     memory: str
     gpu: int
     gpu_resource: str
+    limits: dict[str, str] = field(default_factory=dict)
+    """The container's cpu and memory limits; a resource without one has none (limitFactor none)."""
 
 
 # What a Template without a maximum still caps (or its default, when that is more): no notebook takes
@@ -45,6 +49,17 @@ def _check(what: str, value: Any, bounds: dict[str, Any]) -> None:
         )
 
 
+def _limit(what: str, value: Any, factor: str | None) -> str | None:
+    """The limit for `value` under a Template's limitFactor (unset: the value itself; none: no limit)."""
+    if factor == "none":
+        return None
+    if factor is None or Decimal(factor) == 1:
+        return str(value)
+    amount = parse_quantity(value) * Decimal(factor)
+    # Rounded up, in the units the API server itself writes: millicores, bytes.
+    return f"{math.ceil(amount * 1000)}m" if what == "cpu" else str(math.ceil(amount))
+
+
 def resolve_resources(bounds: dict[str, Any], asked: dict[str, Any]) -> Resources:
     """The notebook's cpu, memory and GPUs: what it asked for, else the defaults, within bounds.
 
@@ -62,7 +77,15 @@ def resolve_resources(bounds: dict[str, Any], asked: dict[str, Any]) -> Resource
     gpu_min, gpu_max = int(gpu_bounds.get("min", 0)), int(gpu_bounds.get("max", 0))
     if not gpu_min <= gpu <= gpu_max:
         raise OutOfBounds(f"gpu {gpu} is outside the template's range {gpu_min} to {gpu_max}")
-    return Resources(str(cpu), str(memory), gpu, gpu_bounds.get("resourceName", "nvidia.com/gpu"))
+    limits = {
+        what: limit
+        for what, value, factor in (
+            ("cpu", cpu, cpu_bounds.get("limitFactor")),
+            ("memory", memory, memory_bounds.get("limitFactor")),
+        )
+        if (limit := _limit(what, value, factor)) is not None
+    }
+    return Resources(str(cpu), str(memory), gpu, gpu_bounds.get("resourceName", "nvidia.com/gpu"), limits)
 
 
 def resolve_workspace_size(bounds: dict[str, Any], asked: Any) -> str:

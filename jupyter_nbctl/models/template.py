@@ -10,9 +10,10 @@ may use it.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from jupyter_nbctl.models.base import (
     CrdInfo,
@@ -44,10 +45,16 @@ _ORDERED_INT = [
 ]
 
 
+_LIMIT_FACTOR = {
+    "rule": "!has(self.limitFactor) || self.limitFactor == 'none' || double(self.limitFactor) >= 1.0",
+    "message": "limitFactor must be 1 or more, or none",
+}
+
+
 class QuantityBounds(KubeModel):
     """The range a user may pick a cpu or memory amount from."""
 
-    model_config = {"json_schema_extra": {"x-kubernetes-validations": _ORDERED}}
+    model_config = {"json_schema_extra": {"x-kubernetes-validations": [*_ORDERED, _LIMIT_FACTOR]}}
 
     default: Quantity
     """What a notebook gets when its owner does not say."""
@@ -55,6 +62,17 @@ class QuantityBounds(KubeModel):
     """The least a user may ask for; no lower bound when unset."""
     max: Quantity | None = None
     """The most a user may ask for; when unset, 16 CPUs or 64Gi of memory (or the default, if more)."""
+    limit_factor: str | None = Field(default=None, pattern=r"^(none|[0-9]+(\.[0-9]+)?)$")
+    """The container's limit as a multiple of what the notebook gets, as Kubeflow's limitFactor: unset
+    or 1, the limit is the request; `none`, no limit (the notebook may use its node's idle CPU, and
+    starts faster; a namespace quota on limits then refuses its pod)."""
+
+    @field_validator("limit_factor")
+    @classmethod
+    def _at_least_one(cls, value: str | None) -> str | None:
+        if value not in (None, "none") and Decimal(value) < 1:
+            raise ValueError("limitFactor must be 1 or more, or none")
+        return value
 
 
 class GpuBounds(KubeModel):

@@ -35,3 +35,35 @@ def test_a_workspace_without_a_maximum_is_not_capped_here() -> None:
     from jupyter_nbctl.models.bounds import resolve_workspace_size
 
     assert resolve_workspace_size({"default": "5Gi"}, "2Ti") == "2Ti"
+
+
+@pytest.mark.parametrize(
+    ("factor", "cpu", "memory_factor", "limits"),
+    [
+        pytest.param(None, "500m", None, {"cpu": "500m", "memory": "1Gi"}, id="unset: limit is request"),
+        pytest.param("1", "500m", None, {"cpu": "500m", "memory": "1Gi"}, id="one"),
+        pytest.param("1.5", "500m", "2", {"cpu": "750m", "memory": str(2 << 30)}, id="a multiple"),
+        pytest.param("1.2", "333m", None, {"cpu": "400m", "memory": "1Gi"}, id="rounded up"),
+        pytest.param("none", "500m", None, {"memory": "1Gi"}, id="none: no cpu limit"),
+    ],
+)
+def test_a_limit_factor_sets_the_limit_as_kubeflow_does(factor, cpu, memory_factor, limits) -> None:  # type: ignore[no-untyped-def]
+    bounds = {
+        "cpu": {"default": cpu, **({"limitFactor": factor} if factor else {})},
+        "memory": {"default": "1Gi", **({"limitFactor": memory_factor} if memory_factor else {})},
+    }
+
+    resolved = resolve_resources(bounds, {})
+
+    assert resolved.cpu == cpu and resolved.memory == "1Gi"
+    assert resolved.limits == limits
+
+
+@pytest.mark.parametrize("factor", ["0.5", "-1", "lots", ""])
+def test_a_limit_factor_below_one_or_not_a_number_is_refused(factor: str) -> None:
+    from pydantic import ValidationError
+
+    from jupyter_nbctl.models.template import QuantityBounds
+
+    with pytest.raises(ValidationError, match="limit"):
+        QuantityBounds.model_validate({"default": "1", "limitFactor": factor})

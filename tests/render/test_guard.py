@@ -90,3 +90,13 @@ def test_the_owners_role_reads_the_notebooks_key_and_no_other_secret() -> None:
     # A Secret of that name that is not the notebook's key is never the owner's to read
     role, _ = render_owner_access(NB, "alice", key=False)
     assert not [r for r in role["rules"] if "secrets" in r["resources"]]
+
+
+def test_a_limit_factor_of_none_leaves_the_cpu_unlimited_and_the_request_as_asked() -> None:
+    template = {
+        "template": {"spec": {"containers": [{"name": "main", "image": "lab:1"}]}},
+        "resources": {"cpu": {"default": "500m", "limitFactor": "none"}, "memory": {"default": "1Gi"}},
+    }
+    name, spec = build_revision("admin", "t", template, {})
+    main = render_pod_template(NB, name, spec)["spec"]["containers"][0]
+    assert main["resources"] == {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"memory": "1Gi"}}
