@@ -79,6 +79,7 @@ openapi: $(STAMP)
 bench: $(STAMP) controlplane images
 	# The bench extra (matplotlib), without reinstalling the package and rebuilding the panel.
 	$(PY) -m pip install --quiet "matplotlib>=3.8"
+	$(PY) -m bench.memory_floor
 	$(PY) -m bench.list_notebooks
 	$(PY) -m bench.time_to_notebook
 	$(PY) -m bench.scale
