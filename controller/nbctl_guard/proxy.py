@@ -1,10 +1,11 @@
 """The guard: a reverse proxy beside Jupyter in the notebook's pod that lets through only the owner.
 
-The notebook's Service and route lead here, not to Jupyter (whose own port is closed to everything
-but the pod's loopback, see `lock`). A request passes with a valid session cookie, with a probe
-token (the controller), or with a one-use ticket from the panel's Open, which the guard trades for
-the session cookie and a redirect to the same address without the ticket. Everything else gets 401.
-Kubeflow's images start Jupyter with no token of its own: the guard is the only door.
+The notebook's Service and route lead here, not to Jupyter, whose own port the pod's
+`nbctl-lock-port` init container closes to all but loopback (see nbctl_controller.guard). A
+request passes with a valid session cookie, with a probe token (the controller), or with a one-use
+ticket from the panel's Open, which the guard trades for the session cookie and a redirect to the
+same address without the ticket. Everything else gets 401. Kubeflow's images start Jupyter with no
+token of its own: the guard is the only door.
 
 HTTP is streamed both ways (uploads and downloads of any size); WebSockets (kernels, terminals) are
 relayed message by message, with the subprotocol Jupyter chose. A WebSocket from another origin is
@@ -97,22 +98,22 @@ class Guard:
 
     # ------------------------------------------------------------------ who
 
-    def _valid(self, purpose: Purpose, token: str | None) -> bool:
-        if not token:
-            return False
+    def _key(self) -> bytes | None:
+        """The notebook's key, or None (logged) while its file cannot be read: nothing passes then."""
         try:
-            key = self.key.get()
+            return self.key.get()
         except OSError:
             log.exception("the notebook's key cannot be read")
-            return False
-        return check(key, purpose, self.settings.notebook, token) is not None
+            return None
+
+    def _valid(self, purpose: Purpose, token: str | None) -> bool:
+        key = self._key() if token else None
+        return key is not None and check(key, purpose, self.settings.notebook, token or "") is not None
 
     def _trade(self, ticket: str) -> str | None:
         """A session for a live ticket used for the first time, else None."""
-        try:
-            key = self.key.get()
-        except OSError:
-            log.exception("the notebook's key cannot be read")
+        key = self._key()
+        if key is None:
             return None
         checked = check(key, Purpose.TICKET, self.settings.notebook, ticket)
         now = int(time.time())
