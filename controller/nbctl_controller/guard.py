@@ -29,6 +29,16 @@ LOCK_CONTAINER = "nbctl-lock-port"
 KEY_VOLUME = "nbctl-guard-key"
 KEY_DIR = "/var/run/nbctl-guard"
 GUARD_UID = 65532  # the image's own non-root user
+# Where the controller's StatefulSet cache keeps the guard image a notebook's pod runs now.
+GUARD_IMAGE_KEY = "guardImage"
+
+
+def guard_image(pod_template: dict[str, Any]) -> str | None:
+    """The image of the guard in a pod template, if it has one."""
+    for container in (pod_template.get("spec") or {}).get("initContainers") or []:
+        if container.get("name") == GUARD_CONTAINER:
+            return container.get("image")
+    return None
 
 
 @dataclass(frozen=True)

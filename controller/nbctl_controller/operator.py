@@ -49,6 +49,7 @@ from jupyter_nbctl.models import GROUP, VERSION
 from nbctl_controller import metrics
 from nbctl_controller.children import DRIFT_KEY, controlling_ref, drifted
 from nbctl_controller.config import Settings
+from nbctl_controller.guard import GUARD_IMAGE_KEY, guard_image
 from nbctl_controller.leader import LeaderElector
 from nbctl_controller.names import (
     DEFAULT_CLASS_ANNOTATION,
@@ -119,6 +120,7 @@ def _slim_statefulset(obj: dict[str, Any]) -> dict[str, Any]:
     return _slim_written(
         obj,
         {
+            GUARD_IMAGE_KEY: guard_image(spec.get("template") or {}),
             "metadata": _child_metadata(obj),
             "spec": {"replicas": spec.get("replicas"), "template": {"metadata": {"labels": template_labels}}},
             "status": {

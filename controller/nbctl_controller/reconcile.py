@@ -10,6 +10,7 @@ stamped on it, so a settled notebook costs no request at all.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 import secrets
@@ -41,7 +42,7 @@ from jupyter_nbctl.models import API_VERSION
 from jupyter_nbctl.models.selectors import LabelSelector
 from nbctl_controller import status as status_
 from nbctl_controller.children import DRIFT_KEY, Whose, controlling_uid, whose
-from nbctl_controller.guard import GuardSettings, render_access_secret
+from nbctl_controller.guard import GUARD_IMAGE_KEY, GuardSettings, render_access_secret
 from nbctl_controller.names import (
     APPLIED_ANNOTATION,
     COPIED_FROM_ANNOTATION,
@@ -309,9 +310,10 @@ class Reconciler:
                 workspace = resolve_workspace(
                     name, spec, chosen.spec, template_source(source["namespace"], source["name"])
                 )
-                pod_template = render_pod_template(nb, chosen.name, chosen.spec, workspace, self.guard)
                 replicas = 0 if spec.get("stopped") else 1
-                manifests.append((STATEFULSETS, applied(render_statefulset(nb, pod_template, replicas))))
+                manifests.append(
+                    (STATEFULSETS, self.statefulset_manifest(nb, chosen, workspace, replicas, sts))
+                )
                 manifests.append((SERVICES, applied(render_service(nb))))
                 if spec.get("owner"):
                     made = workspace is not None and (
@@ -373,6 +375,31 @@ class Reconciler:
         status = status_.compute(observed)
         self.phases[key] = status["phase"]
         await self.write_status(body, status)
+
+    def statefulset_manifest(
+        self,
+        nb: Notebook,
+        revision: Revision,
+        workspace: Workspace | None,
+        replicas: int,
+        sts: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        """The StatefulSet, stamped; with the guard image its pod runs now while nothing else changes.
+
+        A new guard image (a controller upgrade) is a change to every notebook's pod: kept back until
+        the pod changes anyway (a start, a resize, an update), so that an upgrade restarts no one.
+        """
+
+        def stamped(guard: GuardSettings) -> dict[str, Any]:
+            pod = render_pod_template(nb, revision.name, revision.spec, workspace, guard)
+            return applied(render_statefulset(nb, pod, replicas))
+
+        running = (sts or {}).get(GUARD_IMAGE_KEY)
+        if running and running != self.guard.image:
+            kept = stamped(dataclasses.replace(self.guard, image=running))
+            if _annotations(kept).get(APPLIED_ANNOTATION) == _annotations(sts).get(APPLIED_ANNOTATION):
+                return kept
+        return stamped(self.guard)
 
     # ------------------------------------------------------------------ writes
 

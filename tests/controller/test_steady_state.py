@@ -67,3 +67,58 @@ def test_fifty_running_notebooks_cost_no_writes_after_a_controller_restart(
         assert not nb["metadata"].get("finalizers")
     # And no pod was replaced
     assert {p.metadata.name: p.metadata.uid for p in admin.core.list_namespaced_pod(namespace).items} == pods
+
+
+def _guard_images(admin: Kube, namespace: str) -> dict[str, str]:
+    return {
+        p.metadata.name: next(c.image for c in p.spec.init_containers if c.name == "nbctl-guard")
+        for p in admin.core.list_namespaced_pod(namespace).items
+    }
+
+
+def test_a_new_guard_image_restarts_no_running_notebook_and_comes_with_its_next_start(
+    admin: Kube, controller: ControllerProcess, namespace: str
+) -> None:
+    # Given three running notebooks, their pods with the guard of today's controller
+    create(admin, namespace, template("lab"))
+    for name in ("a", "b", "c"):
+        create(admin, namespace, notebook(name, "lab"))
+    eventually(lambda: _all_running(admin, namespace), lambda ready: len(ready) == 3, what="3 running")
+    pods = {p.metadata.name: p.metadata.uid for p in admin.core.list_namespaced_pod(namespace).items}
+    old = _guard_images(admin, namespace)
+    assert len(set(old.values())) == 1
+
+    # When the controller is upgraded: a new guard image
+    controller.stop()
+    before = len(controller.cluster.controller_writes())
+    upgraded = ControllerProcess(controller.cluster, args=["--guard-image=registry.local/guard:upgraded"])
+    upgraded.start()
+    try:
+        upgraded.settled(at_least=3)
+        # Then no running notebook is touched: no write, the same pods, the old guard
+        made = [w for w in controller.cluster.controller_writes()[before:] if namespace in w["requestURI"]]
+        assert [f"{w['verb']} {w['requestURI']}" for w in made] == []
+        assert {
+            p.metadata.name: p.metadata.uid for p in admin.core.list_namespaced_pod(namespace).items
+        } == pods
+
+        # And a notebook stopped and started again comes back with the new guard
+        for stopped in (True, False):
+            admin.custom.patch_namespaced_custom_object(
+                GROUP, VERSION, namespace, "notebooks", "b", {"spec": {"stopped": stopped}}
+            )
+            eventually(
+                lambda: [nb["metadata"]["name"] for nb in _all_running(admin, namespace)],
+                lambda running, stopped=stopped: ("b" in running) != stopped,
+                timeout=90,
+                what=f"b {'stopped' if stopped else 'running'}",
+            )
+        images = eventually(
+            lambda: _guard_images(admin, namespace),
+            lambda seen: seen.get("b-0") == "registry.local/guard:upgraded",
+            what="b's new pod with the new guard",
+        )
+        assert images["a-0"] == images["c-0"] == old["a-0"]
+    finally:
+        upgraded.stop()
+        controller.start()
