@@ -69,6 +69,7 @@ from nbctl_controller.render import (
     render_route,
     render_service,
     render_statefulset,
+    without_key,
 )
 from nbctl_controller.revisions import build_revision, template_source
 from nbctl_controller.workspace import (
@@ -320,13 +321,10 @@ class Reconciler:
                         not workspace.reattach or is_workspace(self.caches.claims.get(ns, workspace.claim))
                     )
                     claim = workspace.claim if workspace is not None and made else None
-                    # Rights on the pod only while the pod of that name is the notebook's own.
-                    # The key's rule once the Secret is the notebook's, or while there is none yet (the
-                    # controller makes it before the Role; claim_names_or_grant_access drops the rule when
-                    # the name turns out to be someone else's).
-                    secret = self.caches.secrets.get(ns, access_secret_name(name))
-                    readable = secret is None or controlling_uid(secret) == nb.uid
-                    for access in render_owner_access(nb, spec["owner"], claim, pod is not None, readable):
+                    # Rights on the pod only while the pod of that name is the notebook's own. The key's
+                    # rule is made good by claim_names_or_grant_access: the key is ours before the Role
+                    # is applied, or the rule goes.
+                    for access in render_owner_access(nb, spec["owner"], claim, pod is not None):
                         kind = ROLES if access["kind"] == "Role" else ROLEBINDINGS
                         manifests.append((kind, applied(access)))
                 route = render_route(nb, self.routing, chosen.spec.get("route"))
@@ -459,7 +457,7 @@ class Reconciler:
             secret = self.caches.secrets.get(nb.namespace, access_secret_name(nb.name))
             ours = controlling_uid(secret) == nb.uid
             access = [
-                (kind, m if kind is not ROLES or ours else _without_key(m))
+                (kind, m if kind is not ROLES or ours else without_key(m))
                 for kind, m in manifests
                 if kind in (ROLES, ROLEBINDINGS)
             ]
@@ -854,12 +852,6 @@ class Reconciler:
             self.writes += 1
         except KubeError as err:  # an event is a courtesy; the status already says it
             log.warning("could not post event %s on %s/%s: %s", reason, meta["namespace"], meta["name"], err)
-
-
-def _without_key(role: dict[str, Any]) -> dict[str, Any]:
-    """The owner's Role without the rule on the notebook's key: that Secret is not the notebook's."""
-    rules = [r for r in role["rules"] if "secrets" not in r["resources"]]
-    return applied({**role, "rules": rules})
 
 
 def _version(obj: dict[str, Any]) -> int:

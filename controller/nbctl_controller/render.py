@@ -285,15 +285,14 @@ def _gateway_filters(rewrite: str, prefix: str, headers: dict[str, str]) -> list
 
 
 def render_owner_access(
-    nb: Notebook, owner: str, workspace_claim: str | None = None, pod_rules: bool = True, key: bool = True
+    nb: Notebook, owner: str, workspace_claim: str | None = None, pod_rules: bool = True
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The owner's Role and RoleBinding: their notebook, its pod's logs, exec and port-forward, its proxy,
     and the workspace claim the controller made for it (read, and delete with the notebook).
 
     `pod_rules` is whether the pod of the notebook's name is the notebook's own now: a Role names
-    pods by name only, and a stopped notebook's `<name>-0` could be anyone's pod. `key` likewise:
-    whether the Secret of the notebook's key is the one the controller made for it (a Secret of that
-    name made by anyone else is never the owner's to read).
+    pods by name only, and a stopped notebook's `<name>-0` could be anyone's pod. The rule on the
+    notebook's key assumes the controller made that Secret; where it did not, `without_key`.
     """
     pod, svc = pod_name(nb.name), service_name(nb.name)
     port_names = [svc, f"{svc}:{SERVICE_PORT}", f"{svc}:http-{nb.name}", f"http:{svc}:{SERVICE_PORT}"]
@@ -316,17 +315,16 @@ def render_owner_access(
             },
         ],
     }
-    if key:
-        # The notebook's key, for the panel's Open (nbctl_guard.tickets).
-        role["rules"].insert(
-            1,
-            {
-                "apiGroups": [""],
-                "resources": ["secrets"],
-                "resourceNames": [access_secret_name(nb.name)],
-                "verbs": ["get"],
-            },
-        )
+    # The notebook's key, for the panel's Open (nbctl_guard.tickets).
+    role["rules"].insert(
+        1,
+        {
+            "apiGroups": [""],
+            "resources": ["secrets"],
+            "resourceNames": [access_secret_name(nb.name)],
+            "verbs": ["get"],
+        },
+    )
     if pod_rules:
         role["rules"][1:1] = [
             {"apiGroups": [""], "resources": ["pods", "pods/log"], "resourceNames": [pod], "verbs": ["get"]},
@@ -354,6 +352,12 @@ def render_owner_access(
         "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": owner}],
     }
     return role, binding
+
+
+def without_key(role: dict[str, Any]) -> dict[str, Any]:
+    """The owner's Role without its rule on the notebook's key: a Secret of that name made by anyone
+    but the controller is never the owner's to read."""
+    return applied({**role, "rules": [r for r in role["rules"] if "secrets" not in r["resources"]]})
 
 
 def applied(manifest: dict[str, Any]) -> dict[str, Any]:
