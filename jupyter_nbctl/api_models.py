@@ -160,6 +160,25 @@ class NotebookWorkspaceView(KubeModel):
     """Its state, for a person."""
 
 
+class CullingView(KubeModel):
+    """What culling has in store for a notebook (docs/culling.md)."""
+
+    state: Literal["Active", "Warning", "Unknown", "Stopped"]
+    """Active: watched, no stop coming; Warning: a stop is coming (stopAt); Unknown: its activity
+    cannot be read, so it is not stopped for idleness; Stopped: culling stopped it."""
+    reason: str = ""
+    """The Culling condition's reason: Active, IdleWarning, MaxRunningWarning, ActivityUnknown,
+    StoppedIdle, StoppedMaxRunning."""
+    message: str = ""
+    """What it means, for a person."""
+    stop_at: str | None = None
+    """When it stops unless used (RFC 3339), under Warning; when it stopped, under Stopped."""
+    keep_alive: str | None = None
+    """How far Keep running may postpone an idle stop; unset when the template offers none."""
+    kept_until: str | None = None
+    """Until when the owner's Keep running holds off an idle stop."""
+
+
 class NotebookView(KubeModel):
     """One of the user's notebooks, as the panel shows it."""
 
@@ -203,6 +222,8 @@ class NotebookView(KubeModel):
     """When it was created (RFC 3339)."""
     mine: bool = True
     """Whether the current user owns it, and so may stop, resize or delete it."""
+    culling: CullingView | None = None
+    """Culling's view of it; unset when its template culls nothing, or it is not running."""
 
 
 class NotebookList(KubeModel):

@@ -141,6 +141,12 @@ class StopHandler(NbctlHandler):
         self.reply(await self.call("stop", name))
 
 
+class KeepRunningHandler(NbctlHandler):
+    @web.authenticated
+    async def post(self, name: str) -> None:
+        self.reply(await self.call("keep_running", name))
+
+
 class StartHandler(NbctlHandler):
     @web.authenticated
     async def post(self, name: str) -> None:
@@ -252,6 +258,16 @@ ROUTES = [
     ),
     Route("/notebooks/{name}/stop", StopHandler, {"post": Operation("Stop a notebook", NotebookView)}),
     Route("/notebooks/{name}/start", StartHandler, {"post": Operation("Start a notebook", NotebookView)}),
+    Route(
+        "/notebooks/{name}/keep-running",
+        KeepRunningHandler,
+        {
+            "post": Operation(
+                "Postpone an idle stop, as far as the template's culling.keepAlive allows from now",
+                NotebookView,
+            )
+        },
+    ),
     Route(
         "/notebooks/{name}/resize",
         ResizeHandler,

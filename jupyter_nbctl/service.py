@@ -27,6 +27,7 @@ from pydantic import ValidationError
 from jupyter_nbctl.api_models import (
     BoundsView,
     ConfigurationView,
+    CullingView,
     EventList,
     EventView,
     GpuView,
@@ -52,6 +53,7 @@ from jupyter_nbctl.kube.informer import Informer
 from jupyter_nbctl.kube.rest import NOTEBOOKS, Kube
 from jupyter_nbctl.models import GROUP, VERSION, Notebook, Template
 from jupyter_nbctl.models.bounds import OutOfBounds, resolve_resources, resolve_workspace_size
+from jupyter_nbctl.models.culling import seconds
 from jupyter_nbctl.models.quantity import parse_quantity
 from jupyter_nbctl.models.workspace import NOTEBOOK_UID_ANNOTATION, OWNER_ANNOTATION, WORKSPACE_LABEL
 
@@ -439,6 +441,19 @@ class NotebookService:
     def start(self, name: str) -> NotebookView:
         return self._patch_notebook(name, {"spec": {"stopped": False}})
 
+    def keep_running(self, name: str) -> NotebookView:
+        """Postpone an idle stop as far as the notebook's template allows, from now."""
+        view = self._view(self._get_notebook(name))
+        if view.culling is None or view.culling.state in ("Stopped",):
+            raise NbctlError(409, f"Notebook {name} is not running under a culling policy.", "NotCulled")
+        if not view.culling.keep_alive:
+            raise NbctlError(
+                409, f"The template of notebook {name} does not let owners postpone a stop.", "NoKeepAlive"
+            )
+        until = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds(view.culling.keep_alive))
+        stamp = until.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return self._patch_notebook(name, {"spec": {"keepRunningUntil": stamp}})
+
     def resize(self, name: str, request: ResizeRequest) -> NotebookView:
         """New resources (the notebook restarts), a bigger workspace (it does not), or both."""
         if request.resources is None and request.workspace is None:
@@ -702,7 +717,33 @@ class NotebookService:
             workspace=_workspace_view(nb, status),
             created=(body.get("metadata") or {}).get("creationTimestamp"),
             mine=me is None or nb.spec.owner == me,
+            culling=_culling_view(status),
         )
+
+
+_CULLING_STATES = {
+    "Active": "Active",
+    "IdleWarning": "Warning",
+    "MaxRunningWarning": "Warning",
+    "ActivityUnknown": "Unknown",
+    "StoppedIdle": "Stopped",
+    "StoppedMaxRunning": "Stopped",
+}
+
+
+def _culling_view(status: Any) -> CullingView | None:
+    condition = next((c for c in status.conditions if c.type == "Culling"), None) if status else None
+    if condition is None or condition.reason not in _CULLING_STATES:
+        return None
+    culling = status.culling
+    return CullingView(
+        state=_CULLING_STATES[condition.reason],  # type: ignore[arg-type]
+        reason=condition.reason,
+        message=condition.message,
+        stop_at=culling.stop_at if culling else None,
+        keep_alive=culling.keep_alive if culling else None,
+        kept_until=culling.kept_until if culling else None,
+    )
 
 
 def _without_managed_fields(body: dict[str, Any]) -> dict[str, Any]:

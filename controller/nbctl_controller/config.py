@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field
 
 from jupyter_nbctl import __version__
+from jupyter_nbctl.models.culling import CullingPolicy
 from nbctl_controller.guard import GuardSettings
 from nbctl_controller.render import Routing
 
@@ -29,6 +30,11 @@ class Settings:
     lease_namespace: str = "nbctl-system"
     lease_seconds: int = 15
     standalone: bool = True
+    culling: CullingPolicy | None = None
+    """The policy of Templates that say none; None: no culling unless a Template asks for it."""
+    probe_interval: float = 60.0
+    probe_concurrency: int = 10
+    kubelet_cpu: bool = True
 
 
 def _env(name: str, default: str) -> str:
@@ -113,7 +119,46 @@ def parse(argv: list[str] | None = None) -> Settings:
         default=int(_env("LEASE_DURATION", "15")),
         help="seconds a leader's lease lasts without renewal",
     )
+    for flag, env, what in (
+        ("--cull-idle-after", "CULL_IDLE_AFTER", "stop notebooks idle this long (90s, 45m, 1h30m)"),
+        ("--cull-warn-before", "CULL_WARN_BEFORE", "warn owners this long before a stop"),
+        ("--cull-max-running", "CULL_MAX_RUNNING", "stop notebooks running this long, busy or not"),
+        ("--cull-keep-alive", "CULL_KEEP_ALIVE", "how far one Keep running may postpone an idle stop"),
+    ):
+        p.add_argument(
+            flag,
+            default=_env(env, "") or None,
+            help=f"{what}, for Templates whose spec says no culling (default: off). Env NBCTL_{env}",
+        )
+    p.add_argument(
+        "--probe-interval",
+        type=float,
+        default=float(_env("PROBE_INTERVAL", "60")),
+        help="seconds between two looks at a running notebook's activity (docs/culling.md)",
+    )
+    p.add_argument(
+        "--probe-concurrency",
+        type=int,
+        default=int(_env("PROBE_CONCURRENCY", "10")),
+        help="notebooks probed at once",
+    )
+    p.add_argument(
+        "--kubelet-cpu",
+        action=argparse.BooleanOptionalAction,
+        default=_env("KUBELET_CPU", "true") == "true",
+        help="read notebooks' CPU use from the kubelets' /metrics/resource (right nodes/metrics)",
+    )
     args = p.parse_args(argv)
+    culling_fields = {
+        "idleAfter": args.cull_idle_after,
+        "warnBefore": args.cull_warn_before,
+        "maxRunning": args.cull_max_running,
+        "keepAlive": args.cull_keep_alive,
+    }
+    try:
+        culling = CullingPolicy.model_validate({k: v for k, v in culling_fields.items() if v})
+    except ValueError as err:
+        p.error(f"culling: {err}")
     namespaces = args.namespace or [n for n in _env("NAMESPACES", "").split(",") if n]
     catalog = args.catalog_namespace or [n for n in _env("CATALOG_NAMESPACES", "kubeflow").split(",") if n]
     gateway_ns, _, gateway_name = args.gateway.rpartition("/")
@@ -139,4 +184,8 @@ def parse(argv: list[str] | None = None) -> Settings:
         leader_elect=args.leader_elect,
         lease_namespace=args.lease_namespace,
         lease_seconds=args.lease_duration,
+        culling=culling if culling.enabled else None,
+        probe_interval=args.probe_interval,
+        probe_concurrency=args.probe_concurrency,
+        kubelet_cpu=args.kubelet_cpu,
     )

@@ -5,6 +5,11 @@
     nbctl_reconcile_duration_seconds           time per reconcile
     nbctl_api_requests_total{verb, resource, code}  requests the controller made
     nbctl_queue_depth                          notebooks waiting for a reconcile
+    nbctl_culled_total{reason}                 notebooks stopped by culling: Idle, MaxRunning
+    nbctl_culling_warnings_total{reason}       owners warned of a coming stop
+    nbctl_keep_alives_total{result}            Keep running requests: honoured, refused
+    nbctl_probes_total{result}                 activity probes: ok, error, kubelet_error
+    nbctl_probe_duration_seconds               time per probe of a notebook's Jupyter
 
 `/readyz` answers 200 once the caches are filled and the workers run;
 kopf's own liveness endpoint (`--health-port`) answers `/healthz`.
@@ -34,6 +39,20 @@ API_REQUESTS = Counter(
     registry=REGISTRY,
 )
 QUEUE_DEPTH = Gauge("nbctl_queue_depth", "Notebooks waiting for a reconcile.", registry=REGISTRY)
+CULLED = Counter("nbctl_culled", "Notebooks stopped by culling, by reason.", ["reason"], registry=REGISTRY)
+WARNINGS = Counter(
+    "nbctl_culling_warnings", "Owners warned of a coming stop, by reason.", ["reason"], registry=REGISTRY
+)
+KEEP_ALIVES = Counter(
+    "nbctl_keep_alives", "Keep running requests of owners, by result.", ["result"], registry=REGISTRY
+)
+PROBES = Counter("nbctl_probes", "Activity probes, by result.", ["result"], registry=REGISTRY)
+PROBE_SECONDS = Histogram(
+    "nbctl_probe_duration_seconds",
+    "Time per activity probe of a notebook's Jupyter.",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+    registry=REGISTRY,
+)
 
 
 class PhaseCollector:

@@ -19,6 +19,7 @@ import asyncio
 import copy
 import gc
 import logging
+import ssl
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -26,12 +27,14 @@ from typing import Any
 
 import kopf
 from kubernetes import client, config
+from nbctl_guard.tickets import ACCESS_SECRET_PREFIX, SECRET_KEY
 
 from jupyter_nbctl.kube.informer import compact, informer, slim_metadata
 from jupyter_nbctl.kube.rest import (
     CLAIMS,
     CONFIGMAPS,
     HTTPROUTES,
+    NODES,
     NOTEBOOKS,
     PODS,
     REVISIONS,
@@ -47,8 +50,10 @@ from jupyter_nbctl.kube.rest import (
 )
 from jupyter_nbctl.models import GROUP, VERSION
 from nbctl_controller import metrics
+from nbctl_controller.activity import Kubelets, Prober
 from nbctl_controller.children import DRIFT_KEY, controlling_ref, drifted
 from nbctl_controller.config import Settings
+from nbctl_controller.culler import Culler
 from nbctl_controller.guard import GUARD_IMAGE_KEY, guard_image
 from nbctl_controller.leader import LeaderElector
 from nbctl_controller.names import (
@@ -142,8 +147,12 @@ def _slim_pod(obj: dict[str, Any]) -> dict[str, Any]:
     status = obj.get("status") or {}
     return {
         "metadata": _child_metadata(obj),
+        # Where culling's probes reach it, and since when it runs.
+        "spec": {"nodeName": (obj.get("spec") or {}).get("nodeName")},
         "status": {
             "phase": status.get("phase"),
+            "podIP": status.get("podIP"),
+            "startTime": status.get("startTime"),
             "conditions": [
                 {k: c.get(k) for k in ("type", "status", "reason", "message")}
                 for c in status.get("conditions") or []
@@ -190,6 +199,14 @@ def _slim_revision(obj: dict[str, Any]) -> dict[str, Any]:
 
 def _slim_meta(obj: dict[str, Any]) -> dict[str, Any]:
     return {"metadata": slim_metadata(obj)}
+
+
+def _slim_secret(obj: dict[str, Any]) -> dict[str, Any]:
+    slim = _slim_meta(obj)
+    # A notebook's key (32 bytes): culling's probes sign their tokens with it.
+    if obj["metadata"]["name"].startswith(ACCESS_SECRET_PREFIX) and SECRET_KEY in (obj.get("data") or {}):
+        slim["data"] = {SECRET_KEY: obj["data"][SECRET_KEY]}
+    return slim
 
 
 def _slim_child(obj: dict[str, Any]) -> dict[str, Any]:
@@ -307,6 +324,31 @@ def api_client(settings: Settings) -> client.ApiClient:
     return client.ApiClient(configuration)
 
 
+def _kubelets(api: client.ApiClient, kube: Kube) -> Kubelets:
+    """The kubelets' /metrics/resource, with the controller's own token and its cluster's CA."""
+    cfg = api.configuration
+    addresses: dict[str, tuple[str, int] | None] = {}
+
+    async def address(node: str) -> tuple[str, int] | None:
+        if node not in addresses:  # a node keeps its address; a new one is a new name
+            found = await asyncio.to_thread(kube.get, NODES, None, node)
+            status = (found or {}).get("status") or {}
+            ips = [a["address"] for a in status.get("addresses") or [] if a["type"] == "InternalIP"]
+            ip = ips[0] if ips else None
+            port = ((status.get("daemonEndpoints") or {}).get("kubeletEndpoint") or {}).get("Port") or 10250
+            addresses[node] = (ip, int(port)) if ip else None
+        return addresses[node]
+
+    def token() -> str:
+        value = cfg.auth_settings().get("BearerToken", {}).get("value") or ""
+        return value.partition(" ")[2] or value
+
+    context: ssl.SSLContext | bool = False
+    if cfg.verify_ssl:
+        context = ssl.create_default_context(cafile=cfg.ssl_ca_cert)
+    return Kubelets(address, token, context)
+
+
 @kopf.on.login()
 def login(memo: kopf.Memo, **_: Any) -> kopf.ConnectionInfo:
     """kopf logs in with the very credentials of the controller's own client."""
@@ -413,7 +455,7 @@ async def start(
         "pods": informer(kube, PODS, by_label, _slim_pod, SELECTOR, watched),
         "services": informer(kube, SERVICES, by_label, _slim_child, SELECTOR, watched),
         "revisions": informer(kube, REVISIONS, by_owner, _slim_revision, SELECTOR, watched),
-        "secrets": informer(kube, SECRETS, by_key_or_revision_owner, _slim_meta, SELECTOR, watched),
+        "secrets": informer(kube, SECRETS, by_key_or_revision_owner, _slim_secret, SELECTOR, watched),
         "configmaps": informer(kube, CONFIGMAPS, by_revision_owner, _slim_meta, SELECTOR, watched),
         "roles": informer(kube, ROLES, by_label, _slim_child, SELECTOR, watched),
         "rolebindings": informer(kube, ROLEBINDINGS, by_label, _slim_child, SELECTOR, watched),
@@ -433,8 +475,15 @@ async def start(
         routes=informers.get("routes"),
         **{k: v for k, v in informers.items() if k != "routes"},
     )
+    culler = Culler(caches, ours.culling)
     reconciler = Reconciler(
-        kube, caches, ours.routing, later=queue.add_after, catalog=ours.catalog_namespaces, guard=ours.guard
+        kube,
+        caches,
+        ours.routing,
+        later=queue.add_after,
+        catalog=ours.catalog_namespaces,
+        guard=ours.guard,
+        culler=culler,
     )
     memo.reconciler = reconciler
     for cache in informers.values():
@@ -459,6 +508,22 @@ async def start(
     memo.workers = [
         asyncio.create_task(_work(queue, reconciler, leading, memo.indexed)) for _ in range(ours.workers)
     ]
+    prober = Prober(
+        caches,
+        culler.policy,
+        wake=lambda key: culler.stale(key) and queue.add(key),
+        kubelets=_kubelets(memo.api, kube) if ours.kubelet_cpu else None,
+        interval=ours.probe_interval,
+        concurrency=ours.probe_concurrency,
+    )
+    culler.activity = prober.activity
+
+    async def probe_while_leading() -> None:
+        await memo.indexed.wait()
+        await leading.wait()  # a standby's probes would only be thrown away
+        await prober.run()
+
+    memo.prober = asyncio.create_task(probe_while_leading())
     if ours.metrics_port:
         metrics.REGISTRY.register(metrics.PhaseCollector(lambda: dict(reconciler.phases)))
         ready = threading.Event()
@@ -569,6 +634,7 @@ async def stop(memo: kopf.Memo, **_: Any) -> None:
         *getattr(memo, "workers", []),
         getattr(memo, "elector", None),
         getattr(memo, "readiness", None),
+        getattr(memo, "prober", None),
     ]:
         if task is not None:
             task.cancel()

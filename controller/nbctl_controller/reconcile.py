@@ -40,8 +40,11 @@ from jupyter_nbctl.kube.rest import (
 )
 from jupyter_nbctl.models import API_VERSION
 from jupyter_nbctl.models.selectors import LabelSelector
+from nbctl_controller import metrics
 from nbctl_controller import status as status_
 from nbctl_controller.children import DRIFT_KEY, Whose, controlling_uid, whose
+from nbctl_controller.culler import Culler
+from nbctl_controller.culling import WARNING_REASONS, Verdict
 from nbctl_controller.guard import GUARD_IMAGE_KEY, GuardSettings, render_access_secret
 from nbctl_controller.names import (
     APPLIED_ANNOTATION,
@@ -139,8 +142,10 @@ class Reconciler:
         later: Callable[[Key, float], None] | None = None,
         catalog: tuple[str, ...] = ("kubeflow",),
         guard: GuardSettings = GuardSettings(),  # noqa: B008 (frozen)
+        culler: Culler | None = None,
     ) -> None:
         self.kube = kube
+        self.culler = culler or Culler(caches)
         self.catalog = catalog
         self.guard = guard
         self.caches = caches
@@ -291,6 +296,15 @@ class Reconciler:
         if sts is None or controlling_uid(pod) != sts["metadata"].get("uid"):
             pod = None
 
+        previous = self._old_status(key, body)
+        verdict = self.culler.verdict(body, pod, previous)
+        await self._answer_keep_alive(body, verdict, previous)
+        if verdict.stop and not spec.get("stopped"):
+            if not await self.cull(body, verdict):
+                return
+            spec = {**spec, "stopped": True}  # stopped as if its owner pressed Stop
+            nb = Notebook(ns, name, meta["uid"], spec)
+
         problem: NotebookProblem | None = None
         latest: Revision | None = None
         try:
@@ -371,6 +385,10 @@ class Reconciler:
             ),
         )
         status = status_.compute(observed)
+        if verdict.condition is not None:
+            status["conditions"].append(verdict.condition)
+        if verdict.culling is not None:
+            status["culling"] = verdict.culling
         self.phases[key] = status["phase"]
         await self.write_status(body, status)
 
@@ -801,14 +819,57 @@ class Reconciler:
             await self.apply_if_changed(ROLES, applied(role))
             await self.apply_if_changed(ROLEBINDINGS, applied(binding))
 
+    def _old_status(self, key: Key, body: dict[str, Any]) -> dict[str, Any]:
+        """The notebook's status as last written: ours until the index catches up with it."""
+        written = self._written.get(key)
+        if written is not None and written[0] > _version(body):
+            return written[1]
+        return body.get("status") or {}
+
+    async def cull(self, body: dict[str, Any], verdict: Verdict) -> bool:
+        """Stop the notebook as its owner's Stop does; False when it changed since it was judged."""
+        meta = body["metadata"]
+        ops = [
+            # Only the notebook as judged: a Keep running or a Stop of its owner meanwhile wins.
+            {"op": "test", "path": "/metadata/resourceVersion", "value": meta["resourceVersion"]},
+            {"op": "add", "path": "/spec/stopped", "value": True},
+        ]
+        try:
+            await self.call(self.kube.json_patch, NOTEBOOKS, meta["namespace"], meta["name"], ops)
+        except KubeError as err:
+            if err.status in (409, 422):
+                self.later((meta["namespace"], meta["name"]), 1.0)
+                return False
+            raise
+        self.writes += 1
+        metrics.CULLED.labels(verdict.stop or "").inc()
+        log.info("notebook %s/%s: %s", meta["namespace"], meta["name"], verdict.message)
+        return True
+
+    async def _answer_keep_alive(
+        self, body: dict[str, Any], verdict: Verdict, previous: dict[str, Any]
+    ) -> None:
+        """A new Keep running of the owner: honoured within the Template's bound, or refused, in an Event."""
+        culling = verdict.culling or {}
+        answered = culling.get("answered")
+        if not answered or answered == (previous.get("culling") or {}).get("answered"):
+            return
+        if "keepAlive" in culling and "keptUntil" in culling:
+            metrics.KEEP_ALIVES.labels("honoured").inc()
+            until = culling["keptUntil"]
+            message = f"At its owner's request, not stopped for idleness before {until}."
+            await self.post_event(body, "Normal", "KeptRunning", message)
+        else:
+            metrics.KEEP_ALIVES.labels("refused").inc()
+            message = "The notebook's template does not let owners postpone a stop."
+            await self.post_event(body, "Warning", "KeepRunningRefused", message)
+
     async def write_status(self, body: dict[str, Any], new: dict[str, Any]) -> None:
         meta = body["metadata"]
         key = (meta["namespace"], meta["name"])
-        old = body.get("status") or {}
+        old = self._old_status(key, body)
         written = self._written.get(key)
-        if written is not None and written[0] > _version(body):
-            old = written[1]
-        elif written is not None:
+        if written is not None and written[0] <= _version(body):
             del self._written[key]  # the index has caught up: it holds what we wrote, or newer
         status = status_.with_transitions(new, old, self.clock())
         if _same_status(status, old):
@@ -823,6 +884,8 @@ class Reconciler:
         self._written[key] = (_version(result), status)
         self.writes += 1
         for kind, reason, message in status_.news(status, old):
+            if reason in WARNING_REASONS.values():
+                metrics.WARNINGS.labels(reason.removesuffix("Warning")).inc()
             await self.post_event(body, kind, reason, message)
 
     async def post_event(self, body: dict[str, Any], kind: str, reason: str, message: str) -> None:

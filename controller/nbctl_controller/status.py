@@ -146,6 +146,13 @@ def with_transitions(new: dict[str, Any], old: dict[str, Any] | None, now: str) 
     return new
 
 
+_CULLING_NEWS = {
+    "IdleWarning": "Warning",
+    "MaxRunningWarning": "Warning",
+    "StoppedIdle": "Normal",
+    "StoppedMaxRunning": "Normal",
+    "ActivityUnknown": "Warning",
+}
 _WORKSPACE_NEWS = {
     "ExpansionRefused": "Warning",
     "ShrinkRefused": "Warning",
@@ -178,4 +185,6 @@ def news(new: dict[str, Any], old: dict[str, Any] | None) -> list[tuple[str, str
             told.append((_WORKSPACE_NEWS[condition["reason"]], condition["reason"], condition["message"]))
         elif condition["type"] == "UpToDate" and condition["reason"] == "UpdateAvailable":
             told.append(("Normal", "UpdateAvailable", condition["message"]))
+        elif condition["type"] == "Culling" and condition["reason"] in _CULLING_NEWS:
+            told.append((_CULLING_NEWS[condition["reason"]], condition["reason"], condition["message"]))
     return told

@@ -19,6 +19,7 @@ from jupyter_nbctl.models.base import (
     PrinterColumn,
     Resource,
 )
+from jupyter_nbctl.models.culling import CullingStatus
 from jupyter_nbctl.models.quantity import Quantity
 from jupyter_nbctl.models.workspace import SPEC_RULES, DataVolume, WorkspaceRequest
 
@@ -80,6 +81,9 @@ class NotebookSpec(KubeModel):
         json_schema_extra={"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["mountPath"]},
     )
     """Existing claims of the namespace mounted beside the workspace."""
+    keep_running_until: str | None = None
+    """Set by the owner ("Keep running", RFC 3339): no idle stop before this time, at most the
+    Template's culling.keepAlive from when the controller sees it."""
     owner: str | None = None
     """The user who owns the notebook, stamped at admission from the creating request.
     Only admins may change it."""
@@ -124,6 +128,8 @@ class NotebookStatus(KubeModel):
     """1 when the notebook's pod is ready, else 0."""
     workspace: WorkspaceStatus | None = None
     """The notebook's workspace; unset when its Template gives none (scratch only)."""
+    culling: CullingStatus | None = None
+    """A coming stop (idle, or running too long) and the owner's keep-alive; unset when none."""
 
 
 class Notebook(Resource[NotebookSpec, NotebookStatus]):

@@ -22,6 +22,7 @@ from jupyter_nbctl.models.base import (
     PrinterColumn,
     Resource,
 )
+from jupyter_nbctl.models.culling import CullingPolicy
 from jupyter_nbctl.models.pods import TemplatePodTemplate
 from jupyter_nbctl.models.quantity import Quantity
 from jupyter_nbctl.models.selectors import LabelSelector
@@ -164,6 +165,9 @@ class TemplateSpec(KubeModel):
     """The volume that keeps each notebook's files: where, how big, which storage class; or none."""
     route: RouteSettings | None = None
     """Route settings for images that are not served at their prefix (code-server, RStudio)."""
+    culling: CullingPolicy | None = None
+    """When its notebooks stop by themselves (idle, or running too long), read from the live
+    Template so a change applies at once; the controller's default when unset, off with `{}`."""
     namespace_selector: LabelSelector | None = None
     """The namespaces whose notebooks may use this template; all namespaces when unset."""
 

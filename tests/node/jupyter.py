@@ -58,37 +58,59 @@ class NotebookClient:
         response.raise_for_status()
         return str(response.json()["id"])
 
+    def _websocket(self, path: str, timeout: float) -> websocket.WebSocket:
+        url = self.base.replace("http://", "ws://", 1) + path
+        cookie = "; ".join(f"{k}={v}" for k, v in self.session.cookies.items())
+        return websocket.create_connection(url, timeout=timeout, cookie=cookie)
+
+    @staticmethod
+    def _execute_request(code: str) -> tuple[str, str]:
+        msg_id = uuid.uuid4().hex
+        message = {
+            "header": {
+                "msg_id": msg_id,
+                "username": "test",
+                "session": uuid.uuid4().hex,
+                "msg_type": "execute_request",
+                "version": "5.3",
+            },
+            "parent_header": {},
+            "metadata": {},
+            "content": {
+                "code": code,
+                "silent": False,
+                "store_history": False,
+                "user_expressions": {},
+                "allow_stdin": False,
+            },
+            "channel": "shell",
+            "buffers": [],
+        }
+        return msg_id, json.dumps(message)
+
+    def submit(self, kernel: str, code: str) -> None:
+        """Start `code` in the kernel and go: it runs on after the websocket closes."""
+        ws = self._websocket(f"api/kernels/{kernel}/channels", 30)
+        try:
+            ws.send(self._execute_request(code)[1])
+            time.sleep(1)  # the kernel has the request before the channel goes
+        finally:
+            ws.close()
+
+    def terminal(self, command: str) -> websocket.WebSocket:
+        """A new terminal running `command`, with its websocket open (as a browser tab keeps it)."""
+        response = self.session.post(f"{self.base}api/terminals", headers=self._xsrf(), timeout=30)
+        response.raise_for_status()
+        ws = self._websocket(f"terminals/websocket/{response.json()['name']}", 30)
+        ws.send(json.dumps(["stdin", command + "\n"]))
+        return ws
+
     def execute(self, kernel: str, code: str, timeout: float = 60) -> str:
         """Run `code` in the kernel over its websocket; returns the text/plain result."""
-        url = self.base.replace("http://", "ws://", 1) + f"api/kernels/{kernel}/channels"
-        cookie = "; ".join(f"{k}={v}" for k, v in self.session.cookies.items())
-        ws = websocket.create_connection(url, timeout=timeout, cookie=cookie)
+        ws = self._websocket(f"api/kernels/{kernel}/channels", timeout)
         try:
-            msg_id = uuid.uuid4().hex
-            ws.send(
-                json.dumps(
-                    {
-                        "header": {
-                            "msg_id": msg_id,
-                            "username": "test",
-                            "session": uuid.uuid4().hex,
-                            "msg_type": "execute_request",
-                            "version": "5.3",
-                        },
-                        "parent_header": {},
-                        "metadata": {},
-                        "content": {
-                            "code": code,
-                            "silent": False,
-                            "store_history": False,
-                            "user_expressions": {},
-                            "allow_stdin": False,
-                        },
-                        "channel": "shell",
-                        "buffers": [],
-                    }
-                )
-            )
+            msg_id, request = self._execute_request(code)
+            ws.send(request)
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
                 message = json.loads(ws.recv())
