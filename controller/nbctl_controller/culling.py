@@ -121,12 +121,14 @@ def judge(
         culling["keepAlive"] = policy.keep_alive
     kept_until = old_culling.get("keptUntil")
     answered = old_culling.get("answered")
-    if keep_request and keep_request != answered:
+    try:
+        asked = epoch(keep_request) if keep_request else None
+    except ValueError:
+        asked = now
+    # Only a newer request than the one answered: a notebook read from a cache that lags the status
+    # written since carries the older request, which must not shorten what was granted.
+    if asked is not None and (not answered or asked > epoch(answered)):
         answered = keep_request
-        try:
-            asked = epoch(keep_request)
-        except ValueError:
-            asked = now
         # Honoured from when it is seen, never further than the Template's keepAlive.
         kept_until = stamp(min(asked, now + seconds(policy.keep_alive))) if policy.keep_alive else None
     if answered:

@@ -142,3 +142,14 @@ def test_the_controller_only_stops_policy_names_every_field_of_a_notebooks_spec(
     fields = {field.alias or name for name, field in NotebookSpec.model_fields.items()} - {"stopped"}
     missing = {f for f in fields if f"object.spec.?{f} == oldObject.spec.?{f}" not in rule}
     assert not missing, f"a new spec field the controller could change: {missing}"
+
+
+def test_an_older_keep_running_read_from_a_lagging_cache_does_not_shorten_the_one_granted() -> None:
+    first, second = stamp(T0 + 9 * 60 + 20), stamp(T0 + 10 * 3600)
+    kept = _judge(
+        now=T0 + 9 * 60 + 5,
+        keep_request=second,
+        previous=_status(_judge(now=T0 + 9 * 60, keep_request=first)),
+    )
+    lagging = _judge(now=T0 + 9 * 60 + 21, keep_request=first, previous=_status(kept))
+    assert lagging.stop is None and lagging.culling["keptUntil"] == kept.culling["keptUntil"]
