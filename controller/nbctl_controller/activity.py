@@ -81,6 +81,7 @@ class Prober:
         policy: Callable[[dict[str, Any]], CullingPolicy | None],
         wake: Callable[[Key], None],
         kubelets: Kubelets | None,
+        activity: dict[Key, Activity],
         interval: float = 60.0,
         concurrency: int = 10,
         timeout: float = 5.0,
@@ -91,7 +92,7 @@ class Prober:
         self.kubelets = kubelets
         self.interval = interval
         self.timeout = timeout
-        self.activity: dict[Key, Activity] = {}
+        self.activity = activity  # the culler's: what the probes find, the verdicts read
         self._cpu: dict[Key, tuple[float, float]] = {}  # pod -> (monotonic time, CPU seconds)
         self._limit = asyncio.Semaphore(concurrency)
 

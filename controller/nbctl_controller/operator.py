@@ -513,10 +513,10 @@ async def start(
         culler.policy,
         wake=lambda key: culler.stale(key) and queue.add(key),
         kubelets=_kubelets(memo.api, kube) if ours.kubelet_cpu else None,
+        activity=culler.activity,
         interval=ours.probe_interval,
         concurrency=ours.probe_concurrency,
     )
-    culler.activity = prober.activity
 
     async def probe_while_leading() -> None:
         await memo.indexed.wait()
