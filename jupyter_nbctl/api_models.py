@@ -179,6 +179,15 @@ class CullingView(KubeModel):
     """Until when the owner's Keep running holds off an idle stop."""
 
 
+class SelfView(KubeModel):
+    """This Jupyter Server, when it runs inside a jupyter-nbctl notebook (its own JupyterLab asks)."""
+
+    inside: bool
+    """Whether a notebook's guard answers beside this server: it runs in a jupyter-nbctl notebook."""
+    culling: CullingView | None = None
+    """What culling had in store for this notebook at the controller's last probe."""
+
+
 class NotebookView(KubeModel):
     """One of the user's notebooks, as the panel shows it."""
 

@@ -10,6 +10,7 @@ import os
 import threading
 
 from jupyter_server.extension.application import ExtensionApp
+from nbctl_guard.tickets import GUARD_CULLING_PATH, GUARD_PORT
 from traitlets import Bool, Float, Int, List, Unicode
 
 from jupyter_nbctl.handlers import handlers
@@ -64,6 +65,12 @@ class NbctlApp(ExtensionApp):
     )
     request_timeout = Float(15.0, config=True, help="Seconds to wait for the Kubernetes API.")
     log_lines = Int(200, config=True, help="How many lines of a notebook's log to show.")
+    guard_url = Unicode(
+        f"http://127.0.0.1:{GUARD_PORT}",
+        config=True,
+        help="Where this server's notebook guard listens, when it runs inside a jupyter-nbctl notebook "
+        "(the pod's loopback); the notebook's own JupyterLab reads culling warnings there.",
+    )
 
     def _settings(self) -> ClusterSettings:
         user = self.impersonate_user
@@ -94,7 +101,8 @@ class NbctlApp(ExtensionApp):
                     built.append(NotebookService(settings))
                 return built[0]
 
-        self.settings.update({"nbctl_service": service})
+        culling_url = self.guard_url.rstrip("/") + GUARD_CULLING_PATH
+        self.settings.update({"nbctl_service": service, "nbctl_guard_culling_url": culling_url})
         self._built = built
 
     async def stop_extension(self) -> None:

@@ -29,9 +29,11 @@ from jupyter_nbctl.api_models import (
     NotebookView,
     OpenView,
     ResizeRequest,
+    SelfView,
     TemplateList,
     WorkspaceList,
 )
+from jupyter_nbctl.inside import read_self
 from jupyter_nbctl.service import NbctlError, NotebookService
 
 NAME = r"(?P<name>[^/]+)"
@@ -199,6 +201,23 @@ class LogsHandler(PollingHandler):
         self.reply(await self.call("logs", name))
 
 
+class SelfHandler(PollingHandler):
+    @web.authenticated
+    async def get(self) -> None:
+        self.reply(await read_self(self.settings["nbctl_guard_culling_url"]))
+
+
+class SelfKeepRunningHandler(NbctlHandler):
+    # Tracked, unlike the polls: the press is its user's use of this notebook, which the
+    # controller's next probe sees in api/status, and the idle time starts again.
+    @web.authenticated
+    async def post(self) -> None:
+        view = await read_self(self.settings["nbctl_guard_culling_url"])
+        if not view.inside:
+            raise ApiError(NbctlError(409, "This server does not run inside a notebook.", "NotInside"))
+        self.reply(view)
+
+
 class OpenAPIHandler(PollingHandler):
     @web.authenticated
     async def get(self) -> None:
@@ -305,6 +324,20 @@ ROUTES = [
         "/workspace-claims/{name}",
         WorkspaceHandler,
         {"delete": Operation("Delete a kept workspace", None, 204)},
+    ),
+    Route(
+        "/self",
+        SelfHandler,
+        {"get": Operation("This server's own notebook, when it runs inside one: its culling", SelfView)},
+    ),
+    Route(
+        "/self/keep-running",
+        SelfKeepRunningHandler,
+        {
+            "post": Operation(
+                "Use this notebook (from inside it): its idle time starts again at the next probe", SelfView
+            )
+        },
     ),
     Route("/notebooks/{name}/events", EventsHandler, {"get": Operation("A notebook's events", EventList)}),
     Route("/notebooks/{name}/logs", LogsHandler, {"get": Operation("The end of a notebook's log", LogsView)}),

@@ -53,6 +53,7 @@ from jupyter_nbctl.kube.informer import Informer
 from jupyter_nbctl.kube.rest import NOTEBOOKS, Kube
 from jupyter_nbctl.models import GROUP, VERSION, Notebook, Template
 from jupyter_nbctl.models.bounds import OutOfBounds, resolve_resources, resolve_workspace_size
+from jupyter_nbctl.models.culling import STATES as CULLING_STATES
 from jupyter_nbctl.models.culling import seconds
 from jupyter_nbctl.models.quantity import parse_quantity
 from jupyter_nbctl.models.workspace import NOTEBOOK_UID_ANNOTATION, OWNER_ANNOTATION, WORKSPACE_LABEL
@@ -721,23 +722,13 @@ class NotebookService:
         )
 
 
-_CULLING_STATES = {
-    "Active": "Active",
-    "IdleWarning": "Warning",
-    "MaxRunningWarning": "Warning",
-    "ActivityUnknown": "Unknown",
-    "StoppedIdle": "Stopped",
-    "StoppedMaxRunning": "Stopped",
-}
-
-
 def _culling_view(status: Any) -> CullingView | None:
     condition = next((c for c in status.conditions if c.type == "Culling"), None) if status else None
-    if condition is None or condition.reason not in _CULLING_STATES:
+    if condition is None or condition.reason not in CULLING_STATES:
         return None
     culling = status.culling
     return CullingView(
-        state=_CULLING_STATES[condition.reason],  # type: ignore[arg-type]
+        state=CULLING_STATES[condition.reason],  # type: ignore[arg-type]
         reason=condition.reason,
         message=condition.message,
         stop_at=culling.stop_at if culling else None,

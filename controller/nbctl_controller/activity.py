@@ -8,14 +8,19 @@ the notebook's own key, so the probe passes the same door as its owner and
 nobody else gains a way in; `no_track_activity` keeps the probe from counting
 as use. CPU comes from each node's kubelet (`/metrics/resource`, the numbers
 metrics-server serves, read with the `nodes/metrics` right metrics-server
-has, never `nodes/proxy`). Reads only: the prober writes nothing itself; it
+has, never `nodes/proxy`). Reads only: the prober writes nothing to the API; it
 wakes a notebook's reconcile when its verdict would change (culling.py).
+
+Each probe also tells the notebook's guard what culling says of it now (the
+Culling condition and status.culling, as last written), so that the
+notebook's own JupyterLab can warn its user (jupyter_nbctl.inside).
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import logging
 import re
 import ssl
@@ -25,12 +30,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-from nbctl_guard.tickets import SECRET_KEY, Purpose, access_secret_name, mint
+from nbctl_guard.tickets import CULLING_HEADER, SECRET_KEY, Purpose, access_secret_name, mint
 
 from jupyter_nbctl.models.culling import CullingPolicy
 from jupyter_nbctl.models.quantity import parse_quantity
 from nbctl_controller import metrics
-from nbctl_controller.culling import Activity, epoch
+from nbctl_controller.culling import CONDITION, Activity, epoch
 from nbctl_controller.guard import GUARD_CONTAINER, GUARD_PORT
 from nbctl_controller.names import pod_name, url_prefix
 
@@ -51,6 +56,17 @@ def parse_jupyter(
     stamps = [status.get("last_activity"), status.get("started")]
     stamps += [k.get("last_activity") for k in kernels] + [t.get("last_activity") for t in terminals]
     return max((epoch(s) for s in stamps if s), default=now)
+
+
+def told(body: dict[str, Any] | None) -> str:
+    """What a probe tells the notebook of its culling: the condition's reason and message, status.culling."""
+    status = (body or {}).get("status") or {}
+    condition = next((c for c in status.get("conditions") or [] if c.get("type") == CONDITION), None)
+    if condition is None:
+        return "{}"
+    said = {"reason": condition.get("reason", ""), "message": condition.get("message", "")}
+    said.update({k: v for k, v in (status.get("culling") or {}).items() if k != "answered"})
+    return json.dumps(said, separators=(",", ":"))
 
 
 def parse_cpu(text: str) -> dict[Key, float]:
@@ -191,9 +207,11 @@ class Prober:
         base = f"http://{ip}:{GUARD_PORT}{url_prefix(ns, name)}api/"
         headers = {"Authorization": f"Bearer {token}"}
         now = time.time()
+        state = told(self.caches.notebooks.get(ns, name))
 
         async def get(path: str) -> Any:
-            async with session.get(base + path, headers=headers, params={"no_track_activity": "1"}) as r:
+            said = {**headers, CULLING_HEADER: state} if path == "status" else headers
+            async with session.get(base + path, headers=said, params={"no_track_activity": "1"}) as r:
                 if r.status != 200:
                     raise ProbeError(f"{path} answered {r.status}")
                 return await r.json(content_type=None)

@@ -18,12 +18,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from nbctl_guard.tickets import SECRET_KEY
+from nbctl_guard.tickets import GUARD_PORT, SECRET_KEY
 
 from nbctl_controller.names import access_secret_name, child_labels
 from nbctl_controller.problems import NotebookProblem
 
-GUARD_PORT = 4180
 GUARD_CONTAINER = "nbctl-guard"
 LOCK_CONTAINER = "nbctl-lock-port"
 KEY_VOLUME = "nbctl-guard-key"

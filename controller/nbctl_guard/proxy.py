@@ -2,10 +2,15 @@
 
 The notebook's Service and route lead here, not to Jupyter, whose own port the pod's
 `nbctl-lock-port` init container closes to all but loopback (see nbctl_controller.guard). A
-request passes with a valid session cookie, with a probe token (the controller), or with a one-use
-ticket from the panel's Open, which the guard trades for the session cookie and a redirect to the
-same address without the ticket. Everything else gets 401. Kubeflow's images start Jupyter with no
-token of its own: the guard is the only door.
+request passes with a valid session cookie, or with a one-use ticket from the panel's Open, which
+the guard trades for the session cookie and a redirect to the same address without the ticket.
+The controller's probe token reads only Jupyter's activity (GET of api/status, api/kernels and
+api/terminals): it runs no code and reads no file. Everything else gets 401. Kubeflow's images start
+Jupyter with no token of its own: the guard is the only door.
+
+A probe may carry the notebook's culling state (`X-Nbctl-Culling`, JSON); the guard keeps the last
+one and serves it at /nbctl-guard/culling to the pod's own loopback only, where the notebook's own
+JupyterLab (jupyter-nbctl's `self` API) reads it to warn its user before an idle stop.
 
 HTTP is streamed both ways (uploads and downloads of any size); WebSockets (kernels, terminals) are
 relayed message by message, with the subprotocol Jupyter chose. A WebSocket from another origin is
@@ -29,11 +34,15 @@ from urllib.parse import urlencode, urlsplit
 import aiohttp
 from aiohttp import web
 
-from nbctl_guard.tickets import SESSION_COOKIE, TICKET_PARAM, Purpose, check, mint
+from nbctl_guard.tickets import CULLING_HEADER, GUARD_PORT, SESSION_COOKIE, TICKET_PARAM, Purpose, check, mint
 
 log = logging.getLogger("nbctl_guard")
 
 OWN = "/nbctl-guard/"  # the guard's own paths; outside every notebook's prefix, so no route reaches them
+PROBED = ("api/status", "api/kernels", "api/terminals")  # all a probe token may read
+_CULLING_LOWER = CULLING_HEADER.lower()
+_CULLING_MAX = 4096  # bytes: a condition message and a few timestamps
+_LOOPBACK = {"127.0.0.1", "::1"}
 # Not forwarded either way (RFC 9110, 7.6.1), nor the ones aiohttp sets itself.
 _HOP = {
     "connection",
@@ -61,7 +70,7 @@ class Settings:
     def from_env(cls) -> Settings:
         env = os.environ
         return cls(
-            port=int(env.get("NBCTL_GUARD_PORT", "4180")),
+            port=int(env.get("NBCTL_GUARD_PORT", str(GUARD_PORT))),
             upstream=int(env["NBCTL_GUARD_UPSTREAM"]),
             notebook=env["NBCTL_GUARD_NOTEBOOK"],
             prefix=env.get("NBCTL_GUARD_PREFIX", "").rstrip("/"),
@@ -92,6 +101,7 @@ class Guard:
     key: _Key = field(init=False)
     used: dict[str, int] = field(default_factory=dict)  # one-use tickets' nonces, until they expire
     client: aiohttp.ClientSession | None = None
+    culling: dict[str, object] = field(default_factory=dict)  # the last a probe said, for the pod itself
 
     def __post_init__(self) -> None:
         self.key = _Key(self.settings.key_file)
@@ -137,11 +147,15 @@ class Guard:
             return await self._own(request)
         if TICKET_PARAM in request.query:
             return self._arrive(request)
-        if not (
-            self._valid(Purpose.SESSION, self._session(request))
-            or self._valid(Purpose.PROBE, self._bearer(request))
-        ):
-            return _refuse(request)
+        if not self._valid(Purpose.SESSION, self._session(request)):
+            if not self._valid(Purpose.PROBE, self._bearer(request)):
+                return _refuse(request)
+            if not self._probed(request):
+                return web.json_response(
+                    {"message": "A probe token reads only Jupyter's activity.", "reason": "Forbidden"},
+                    status=403,
+                )
+            self._note_culling(request)
         if request.headers.get("Upgrade", "").lower() == "websocket":
             return await self._relay(request)
         return await self._forward(request)
@@ -176,9 +190,33 @@ class Guard:
         )
         return response
 
+    def _probed(self, request: web.Request) -> bool:
+        """Whether a request with the probe token asks only for Jupyter's activity."""
+        if request.method != "GET" or request.headers.get("Upgrade"):
+            return False
+        # The path as sent, not as normalised: what Jupyter is asked is the raw one.
+        path = request.raw_path.partition("?")[0]
+        return path == request.path and path in {f"{self.settings.prefix}/{p}" for p in PROBED}
+
+    def _note_culling(self, request: web.Request) -> None:
+        said = request.headers.get(CULLING_HEADER)
+        if said is None or len(said) > _CULLING_MAX:
+            return
+        try:
+            culling = json.loads(said)
+        except ValueError:
+            return
+        if isinstance(culling, dict):
+            self.culling = culling
+
     async def _own(self, request: web.Request) -> web.StreamResponse:
         """The kubelet's probes: Jupyter's port is closed to it, so it asks the guard."""
         what = request.path[len(OWN) :]
+        if what == "culling":
+            # Only the pod itself: what its owner's notebook is told, not something to read from outside.
+            if request.remote not in _LOOPBACK or request.headers.get("X-Forwarded-For"):
+                return web.Response(status=404)
+            return web.json_response(self.culling, headers={"Cache-Control": "no-store"})
         if what == "ready":
             try:
                 _, writer = await asyncio.wait_for(
@@ -203,7 +241,9 @@ class Guard:
         return f"{scheme}://127.0.0.1:{self.settings.upstream}{path_qs}"
 
     def _headers(self, request: web.Request) -> dict[str, str]:
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP}
+        headers = {
+            k: v for k, v in request.headers.items() if k.lower() not in _HOP and k.lower() != _CULLING_LOWER
+        }
         if self._bearer(request):
             headers.pop("Authorization", None)  # the probe token is the guard's, not Jupyter's
         if "Cookie" in headers:

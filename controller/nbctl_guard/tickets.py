@@ -5,7 +5,8 @@ owner's Role. Whoever holds the key mints tokens for that notebook, and only for
 
 - a **ticket** (the panel's Open): one use, two minutes, traded by the guard for a session;
 - a **session** (the guard's cookie): twelve hours, for the browser that traded a ticket;
-- a **probe** token (the controller): reusable for a few minutes, in an Authorization header.
+- a **probe** token (the controller): reusable for a few minutes, in an Authorization header; it
+  reads Jupyter's activity only (nbctl_guard.proxy).
 
 A token is `<expiry>.<nonce>.<mac>`, the MAC an HMAC-SHA256 over its purpose, the notebook
 (`namespace/name`), the expiry and the nonce; so a token of one purpose or notebook is worth nothing
@@ -27,6 +28,9 @@ KEY_BYTES = 32
 SECRET_KEY = "key"  # the key's name in the access Secret's data
 TICKET_PARAM = "nbctl-ticket"
 SESSION_COOKIE = "nbctl-session"
+GUARD_PORT = 4180  # where the guard listens in every notebook's pod
+CULLING_HEADER = "X-Nbctl-Culling"  # a probe's word to the notebook on its culling (nbctl_guard.proxy)
+GUARD_CULLING_PATH = "/nbctl-guard/culling"  # where the pod itself reads it
 
 
 class Purpose(Enum):

@@ -21,6 +21,15 @@ _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
 Duration = Annotated[str, Field(pattern=DURATION_PATTERN, min_length=2)]
 
+# The Culling condition's reasons, by what they mean to the notebook's owner.
+STATES = {
+    "Active": "Active",
+    "IdleWarning": "Warning",
+    "MaxRunningWarning": "Warning",
+    "ActivityUnknown": "Unknown",
+    "StoppedIdle": "Stopped",
+    "StoppedMaxRunning": "Stopped",
+}
 DEFAULT_WARN_BEFORE = 600
 """Seconds of warning when a policy does not say: ten minutes, at most half the idle time."""
 

@@ -8,6 +8,7 @@ tests/node/test_guarded_notebooks.py.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -70,6 +71,7 @@ def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Guarded]:
             "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={jupyter_port}", f"--ServerApp.base_url={PREFIX}",
             "--IdentityProvider.token=", "--ServerApp.password=", "--ServerApp.allow_origin=*",
             "--ServerApp.allow_remote_access=True", f"--ServerApp.root_dir={home}", "--allow-root",
+            f"--NbctlApp.guard_url=http://127.0.0.1:{guard_port}",
         ],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
@@ -169,6 +171,56 @@ def test_the_controllers_probe_token_reaches_jupyters_api(guarded: Guarded) -> N
     assert wrong.status_code == 401
 
 
+def test_the_probe_token_reads_activity_only_it_runs_no_code_and_reads_no_file(guarded: Guarded) -> None:
+    probe = requests.Session()
+    probe.headers["Authorization"] = f"Bearer {mint(guarded.key, Purpose.PROBE, NOTEBOOK)}"
+    for path in ("api/status", "api/kernels", "api/terminals"):
+        assert probe.get(f"{guarded.url}{path}", params={"no_track_activity": "1"}, timeout=10).ok, path
+    owner = _opened(guarded)
+    owner.put_file("secret.txt", "mine\n")
+    refused = [
+        probe.get(f"{guarded.url}api/contents/secret.txt", timeout=10),
+        probe.post(f"{guarded.url}api/kernels", json={}, timeout=10),
+        probe.post(f"{guarded.url}api/terminals", timeout=10),
+        probe.get(f"{guarded.url}lab", timeout=10),
+        probe.get(f"{guarded.url}api/kernels/../contents/secret.txt", timeout=10),
+    ]
+    for answer in refused:
+        assert answer.status_code == 403, (answer.request.url, answer.status_code)
+        assert "reads only Jupyter's activity" in answer.json()["message"]
+    with pytest.raises(websocket.WebSocketBadStatusException):
+        websocket.create_connection(
+            f"{guarded.url.replace('http', 'ws', 1)}terminals/websocket/1",
+            header=[f"Authorization: {probe.headers['Authorization']}"],
+            timeout=10,
+        )
+
+
+def test_a_probe_tells_the_notebook_its_culling_state_and_only_the_pod_itself_reads_it(
+    guarded: Guarded,
+) -> None:
+    state = {"state": "Warning", "reason": "Idle", "stopAt": "2026-12-03T15:00:00Z"}
+    probe = {"Authorization": f"Bearer {mint(guarded.key, Purpose.PROBE, NOTEBOOK)}"}
+    said = requests.get(
+        f"{guarded.url}api/status",
+        headers={**probe, "X-Nbctl-Culling": json.dumps(state)},
+        timeout=10,
+    )
+    assert said.ok
+    assert requests.get(f"{guarded.guard}/nbctl-guard/culling", timeout=10).json() == state
+    # Not through a route (which sets X-Forwarded-For), and nobody but a probe sets it
+    routed = requests.get(
+        f"{guarded.guard}/nbctl-guard/culling", headers={"X-Forwarded-For": "10.0.0.9"}, timeout=10
+    )
+    assert routed.status_code == 404
+    owner = _opened(guarded)
+    forged = owner.session.get(
+        f"{guarded.url}api/status", headers={"X-Nbctl-Culling": json.dumps({"state": "Active"})}, timeout=10
+    )
+    assert forged.ok
+    assert requests.get(f"{guarded.guard}/nbctl-guard/culling", timeout=10).json() == state
+
+
 def test_files_of_any_size_and_a_kernel_work_through_the_guard(guarded: Guarded) -> None:
     client = _opened(guarded)
     big = "x" * (6 << 20) + "\n"
@@ -214,3 +266,51 @@ def test_the_key_is_read_again_when_the_secret_changes(guarded: Guarded, tmp_pat
         old.write_bytes(old_key)
         os.replace(old, key_file)
         guarded.key = old_key
+
+
+def test_the_notebooks_own_jupyterlab_shows_the_warning_and_its_keep_running_is_use(guarded: Guarded) -> None:
+    probe = {"Authorization": f"Bearer {mint(guarded.key, Purpose.PROBE, NOTEBOOK)}"}
+    warning = {
+        "reason": "IdleWarning",
+        "message": "The notebook stops at 15:00 UTC after 30 minutes idle.",
+        "stopAt": "2026-12-03T15:00:00Z",
+        "keepAlive": "1h",
+    }
+    requests.get(
+        f"{guarded.url}api/status", headers={**probe, "X-Nbctl-Culling": json.dumps(warning)}, timeout=10
+    ).raise_for_status()
+    owner = _opened(guarded)
+    seen = owner.session.get(f"{guarded.url}nbctl/api/self", timeout=10).json()
+    assert seen == {
+        "inside": True,
+        "culling": {
+            "state": "Warning",
+            "reason": "IdleWarning",
+            "message": warning["message"],
+            "stopAt": warning["stopAt"],
+            "keepAlive": "1h",
+        },
+    }
+
+    # Polling it is not use; pressing Keep running is, as the next probe reads in api/status
+    def last_activity() -> str:
+        return str(
+            requests.get(f"{guarded.url}api/status", headers=probe, timeout=10).json()["last_activity"]
+        )
+
+    before = last_activity()
+    owner.session.get(f"{guarded.url}nbctl/api/self", timeout=10)
+    assert last_activity() == before
+    time.sleep(0.01)
+    kept = owner.session.post(f"{guarded.url}nbctl/api/self/keep-running", headers=owner._xsrf(), timeout=10)
+    assert kept.status_code == 200, kept.text
+    assert last_activity() > before
+
+
+def test_outside_a_notebook_the_self_view_says_so() -> None:
+    import asyncio
+
+    from jupyter_nbctl.inside import read_self
+
+    view = asyncio.run(read_self(f"http://127.0.0.1:{_free_port()}/nbctl-guard/culling"))
+    assert view.inside is False and view.culling is None
