@@ -65,7 +65,8 @@ class Wheels:
     """Wheels fetched on the host into the build context before the build."""
 
     requirements: str  # a requirements file, relative to the repository
-    project: bool = False  # also this project's own wheel (without the panel)
+    project: bool = False  # also this project's own wheel
+    panel: bool = False  # the project's wheel carries the built panel (the notebook image's JupyterLab)
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ IMAGES = {
         ImageSpec(
             "notebook",
             "devcluster/images/notebook/Dockerfile",
-            wheels=Wheels("devcluster/images/notebook/requirements.txt"),
+            wheels=Wheels("devcluster/images/notebook/requirements.txt", project=True, panel=True),
         ),
         ImageSpec(
             "controller",
@@ -280,7 +281,7 @@ def _fetch_wheels(spec: ImageSpec, dest: Path) -> None:
     for wheel in cached.glob("*.whl"):
         shutil.copy2(wheel, dest / wheel.name)
     if spec.wheels.project:
-        for wheel in _project_wheel().glob("*.whl"):
+        for wheel in _project_wheel(spec.wheels.panel).glob("*.whl"):
             shutil.copy2(wheel, dest / wheel.name)
 
 
@@ -296,14 +297,26 @@ _PROJECT_FILES = (
 )
 
 
-def _project_wheel() -> Path:
-    """This project's own wheel (without the panel's npm build), built once per content of its code."""
+def _project_wheel(panel: bool = False) -> Path:
+    """This project's own wheel, built once per content of its code; with the built panel or without.
+
+    The npm build is never run here: the development install (`make`'s .venv) has made the panel.
+    """
+    built = REPO / "jupyter_nbctl" / "labextension"
+    if panel and not (built / "static" / "style.js").exists():
+        raise FileNotFoundError(f"{built} has no built panel: run `npm run build` (make does) first")
     digest = hashlib.sha256()
     for name in _PROJECT_FILES:
         for path in _walk(REPO / name):
-            if path.is_file() and "__pycache__" not in path.parts and "labextension" not in path.parts:
-                digest.update(str(path.relative_to(REPO)).encode() + path.read_bytes())
-    out = CACHE / "images" / "wheels" / f"project-{digest.hexdigest()[:16]}"
+            if not path.is_file() or "__pycache__" in path.parts:
+                continue
+            if path.is_relative_to(built) and not panel:
+                continue
+            if "labextension" in path.relative_to(REPO).parts[:1]:
+                continue  # the panel's sources: what counts is what was built of them
+            digest.update(str(path.relative_to(REPO)).encode() + path.read_bytes())
+    kind = "project-panel" if panel else "project"
+    out = CACHE / "images" / "wheels" / f"{kind}-{digest.hexdigest()[:16]}"
 
     def build(out: Path) -> None:
         _run(
@@ -322,8 +335,8 @@ def _project_wheel() -> Path:
             env={**os.environ, "HATCH_BUILD_NO_HOOKS": "true"},
             stdout=subprocess.DEVNULL,
         )
-        for older in out.parent.glob("project-*"):
-            if older != out:
+        for older in out.parent.glob(f"{kind}-*"):
+            if older != out and older.name.count("-") == out.name.count("-"):
                 shutil.rmtree(older, ignore_errors=True)
 
     return _once(out, build)

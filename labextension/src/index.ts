@@ -11,6 +11,7 @@ import { ICommandPalette } from '@jupyterlab/apputils';
 import { ILauncher } from '@jupyterlab/launcher';
 import { LabIcon } from '@jupyterlab/ui-components';
 
+import { InsideWatch } from './inside';
 import { NotebooksModel } from './model';
 import { NotebooksPanel } from './panel';
 import { CommandIDs } from './tokens';
@@ -67,4 +68,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default plugin;
+/** In a notebook's own JupyterLab: its culling warnings, where its user works. */
+const inside: JupyterFrontEndPlugin<void> = {
+  id: 'jupyter-nbctl:inside',
+  description:
+    "Warns the user of a jupyter-nbctl notebook, in the notebook's own JupyterLab, before an idle stop.",
+  autoStart: true,
+  activate: (app: JupyterFrontEnd) => {
+    void app.restored.then(() => new InsideWatch());
+  }
+};
+
+export default [plugin, inside];

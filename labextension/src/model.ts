@@ -90,6 +90,14 @@ export class NotebooksModel {
     );
   }
 
+  /** Postpone an idle stop, as far as the notebook's template allows. */
+  keepRunning(name: string): Promise<INotebook> {
+    return this._act(
+      post<INotebook>(`notebooks/${name}/keep-running`),
+      `${name} keeps running`
+    );
+  }
+
   update(name: string): Promise<INotebook> {
     return this._act(
       post(`notebooks/${name}/update`),

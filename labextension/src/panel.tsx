@@ -218,6 +218,7 @@ export class NotebooksPanel extends SidePanel {
       start: name => model.start(name),
       resize: (name, request) => model.resize(name, request),
       update: name => model.update(name),
+      keepRunning: name => model.keepRunning(name),
       remove: async (nb: INotebook) => {
         const choice = { withWorkspace: false };
         const answer = await showDialog({

@@ -7,6 +7,7 @@ export namespace CommandIDs {
   export const open = 'nbctl:open';
   export const launch = 'nbctl:launch';
   export const refresh = 'nbctl:refresh';
+  export const keepRunning = 'nbctl:keep-running';
 }
 
 export type Phase =
@@ -100,6 +101,24 @@ export interface IResources {
   gpu?: number;
 }
 
+/** What culling has in store for a notebook (docs/culling.md). */
+export interface ICulling {
+  state: 'Active' | 'Warning' | 'Unknown' | 'Stopped';
+  reason: string;
+  message: string;
+  /** When it stops unless used (under Warning); when it stopped (Stopped). */
+  stopAt?: string;
+  /** How far Keep running may postpone an idle stop; absent: it may not. */
+  keepAlive?: string;
+  keptUntil?: string;
+}
+
+/** This Jupyter server, when it runs inside a jupyter-nbctl notebook. */
+export interface ISelf {
+  inside: boolean;
+  culling?: ICulling;
+}
+
 export interface INotebook {
   name: string;
   namespace: string;
@@ -121,6 +140,7 @@ export interface INotebook {
   workspace?: INotebookWorkspace;
   created?: string;
   mine: boolean;
+  culling?: ICulling;
 }
 
 export interface ILaunchRequest {

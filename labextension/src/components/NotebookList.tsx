@@ -2,6 +2,7 @@ import React, { useState } from 'react';
 
 import { boundsProblem, parseQuantity } from '../quantity';
 import { INotebook, IResizeRequest, ITemplate } from '../tokens';
+import { CullingNotice } from './CullingNotice';
 import { StatusBadge } from './StatusBadge';
 
 /** What the list can ask the model to do. */
@@ -11,6 +12,7 @@ export interface INotebookActions {
   start: (name: string) => Promise<unknown>;
   resize: (name: string, request: IResizeRequest) => Promise<unknown>;
   update: (name: string) => Promise<unknown>;
+  keepRunning: (name: string) => Promise<unknown>;
   remove: (notebook: INotebook) => Promise<unknown>;
   events: (name: string) => void;
   logs: (name: string) => void;
@@ -115,6 +117,15 @@ function NotebookRow({
         <div className="jp-nbctl-reason" role="status">
           <strong>{nb.reason}</strong>: {nb.message}
         </div>
+      )}
+      {nb.culling && (
+        <CullingNotice
+          culling={nb.culling}
+          name={nb.name}
+          onKeepRunning={
+            nb.mine ? () => void actions.keepRunning(nb.name) : undefined
+          }
+        />
       )}
       {nb.workspace &&
         !nb.workspace.ready &&
