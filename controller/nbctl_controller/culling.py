@@ -151,6 +151,12 @@ def judge(
 
     if candidates:
         at, reason = min(candidates)
+        if now >= at - policy.warning_seconds():
+            # Never a stop without its warning, the full warning time before: a notebook found long
+            # idle (culling just turned on, the controller restarted) is warned first, from now.
+            warned = old_condition is not None and old_condition.get("reason") == WARNING_REASONS[reason]
+            said = old_culling.get("stopAt") if warned and old_culling.get("reason") == reason else None
+            at = max(at, epoch(said) if said else now + policy.warning_seconds())
         if now >= at:
             message = f"Stopped at {_clock(now)} {_why(reason, policy)}."
             return Verdict(

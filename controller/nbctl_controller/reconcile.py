@@ -298,9 +298,17 @@ class Reconciler:
 
         previous = self._old_status(key, body)
         verdict = self.culler.verdict(body, pod, previous)
-        await self._answer_keep_alive(body, verdict, previous)
         if verdict.stop and not spec.get("stopped"):
-            if not await self.cull(body, verdict):
+            # Judged again on the notebook as the API has it now: a Keep running that the cache has
+            # not delivered yet must not lose to the stop. Stops are rare; this read is one per stop.
+            fresh = await self.call(self.kube.get, NOTEBOOKS, ns, name)
+            if fresh is None or fresh["metadata"].get("uid") != meta["uid"]:
+                return
+            verdict = self.culler.verdict(fresh, pod, self._old_status(key, fresh))
+            if not verdict.stop or (fresh.get("spec") or {}).get("stopped"):
+                self.later(key, 1.0)  # judged on the fresh notebook once the cache holds it
+                return
+            if not await self.cull(fresh, verdict):
                 return
             spec = {**spec, "stopped": True}  # stopped as if its owner pressed Stop
             nb = Notebook(ns, name, meta["uid"], spec)
@@ -846,24 +854,6 @@ class Reconciler:
         log.info("notebook %s/%s: %s", meta["namespace"], meta["name"], verdict.message)
         return True
 
-    async def _answer_keep_alive(
-        self, body: dict[str, Any], verdict: Verdict, previous: dict[str, Any]
-    ) -> None:
-        """A new Keep running of the owner: honoured within the Template's bound, or refused, in an Event."""
-        culling = verdict.culling or {}
-        answered = culling.get("answered")
-        if not answered or answered == (previous.get("culling") or {}).get("answered"):
-            return
-        if "keepAlive" in culling and "keptUntil" in culling:
-            metrics.KEEP_ALIVES.labels("honoured").inc()
-            until = culling["keptUntil"]
-            message = f"At its owner's request, not stopped for idleness before {until}."
-            await self.post_event(body, "Normal", "KeptRunning", message)
-        else:
-            metrics.KEEP_ALIVES.labels("refused").inc()
-            message = "The notebook's template does not let owners postpone a stop."
-            await self.post_event(body, "Warning", "KeepRunningRefused", message)
-
     async def write_status(self, body: dict[str, Any], new: dict[str, Any]) -> None:
         meta = body["metadata"]
         key = (meta["namespace"], meta["name"])
@@ -886,6 +876,8 @@ class Reconciler:
         for kind, reason, message in status_.news(status, old):
             if reason in WARNING_REASONS.values():
                 metrics.WARNINGS.labels(reason.removesuffix("Warning")).inc()
+            elif reason in ("KeptRunning", "KeepRunningRefused"):
+                metrics.KEEP_ALIVES.labels("honoured" if reason == "KeptRunning" else "refused").inc()
             await self.post_event(body, kind, reason, message)
 
     async def post_event(self, body: dict[str, Any], kind: str, reason: str, message: str) -> None:

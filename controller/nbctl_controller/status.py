@@ -187,4 +187,15 @@ def news(new: dict[str, Any], old: dict[str, Any] | None) -> list[tuple[str, str
             told.append(("Normal", "UpdateAvailable", condition["message"]))
         elif condition["type"] == "Culling" and condition["reason"] in _CULLING_NEWS:
             told.append((_CULLING_NEWS[condition["reason"]], condition["reason"], condition["message"]))
+    told.extend(_keep_alive_news(new.get("culling") or {}, (old or {}).get("culling") or {}))
     return told
+
+
+def _keep_alive_news(new: dict[str, Any], old: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """A Keep running answered in this status: honoured until keptUntil, or refused."""
+    if not new.get("answered") or new.get("answered") == old.get("answered"):
+        return []
+    if new.get("keepAlive") and new.get("keptUntil"):
+        message = f"At its owner's request, not stopped for idleness before {new['keptUntil']}."
+        return [("Normal", "KeptRunning", message)]
+    return [("Warning", "KeepRunningRefused", "The notebook's template does not let owners postpone a stop.")]

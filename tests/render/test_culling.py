@@ -43,7 +43,7 @@ def test_an_active_notebook_says_its_policy_and_its_status_stays_the_same_as_act
 
 
 def test_an_idle_notebook_is_warned_then_stopped() -> None:
-    warned = _judge(now=T0 + 8 * 60 + 1)
+    warned = _judge(now=T0 + 8 * 60)  # the warning time before the stop: it comes on time
     assert warned.condition["status"] == "True" and warned.condition["reason"] == "IdleWarning"
     assert warned.culling["stopAt"] == stamp(T0 + 600) and warned.culling["reason"] == "Idle"
     assert warned.stop is None
@@ -54,6 +54,21 @@ def test_an_idle_notebook_is_warned_then_stopped() -> None:
     assert "after 10 minutes idle" in stopped.message
 
 
+def test_a_notebook_found_long_idle_or_past_its_maximum_is_warned_first_never_stopped_unwarned() -> None:
+    # Culling just turned on (or the controller restarted) over a notebook idle for days
+    found = _judge(now=T0 + 3 * 86400, last_active=T0)
+    assert found.stop is None and found.condition["reason"] == "IdleWarning"
+    assert found.culling["stopAt"] == stamp(T0 + 3 * 86400 + 120)  # the full warning time from now
+    assert _judge(now=T0 + 3 * 86400 + 60, last_active=T0, previous=_status(found)).stop is None
+    assert _judge(now=T0 + 3 * 86400 + 120, last_active=T0, previous=_status(found)).stop == "Idle"
+    # The same for a maximum running time a notebook is already past
+    capped = CullingPolicy(maxRunning="1h", warnBefore="5m")
+    past = _judge(policy=capped, now=T0 + 7200, started=T0)
+    assert past.stop is None and past.condition["reason"] == "MaxRunningWarning"
+    assert past.culling["stopAt"] == stamp(T0 + 7200 + 300)
+    assert _judge(policy=capped, now=T0 + 7500, started=T0, previous=_status(past)).stop == "MaxRunning"
+
+
 def test_use_during_the_warning_lifts_it() -> None:
     warned = _judge(now=T0 + 9 * 60)
     used = _judge(now=T0 + 9 * 60 + 30, last_active=T0 + 9 * 60 + 20, previous=_status(warned))
@@ -61,7 +76,8 @@ def test_use_during_the_warning_lifts_it() -> None:
 
 
 def test_a_stop_it_made_is_remembered_while_the_notebook_stays_stopped_and_forgotten_at_start() -> None:
-    stopped = _judge(now=T0 + 600)
+    stopped = _judge(now=T0 + 600, previous=_status(_judge(now=T0 + 480)))
+    assert stopped.stop == "Idle"
     after = _judge(now=T0 + 700, running=False, stopped=True, previous=_status(stopped))
     assert after.condition == stopped.condition and after.stop is None
     started = _judge(now=T0 + 800, running=False, stopped=False, previous=_status(after))
@@ -74,7 +90,7 @@ def test_keep_running_postpones_an_idle_stop_within_the_templates_bound() -> Non
     assert kept.culling["keptUntil"] == stamp(T0 + 9 * 60 + 1800) and kept.culling["answered"] == asked
     assert kept.condition["reason"] == "Active"
     # the bound holds: once the kept time is near, the warning comes, then the stop
-    near = _judge(now=T0 + 9 * 60 + 1800 - 60, keep_request=asked, previous=_status(kept))
+    near = _judge(now=T0 + 9 * 60 + 1800 - 120, keep_request=asked, previous=_status(kept))
     assert near.condition["reason"] == "IdleWarning"
     assert _judge(now=T0 + 9 * 60 + 1800, keep_request=asked, previous=_status(near)).stop == "Idle"
 
@@ -95,13 +111,20 @@ def test_unknown_activity_never_stops_a_notebook_for_idleness() -> None:
 def test_the_maximum_running_time_stops_a_busy_notebook_with_its_own_reason_and_no_keep_alive() -> None:
     policy = CullingPolicy(idleAfter="10m", maxRunning="1h", keepAlive="30m")
     busy = T0 + 3600
-    warned = _judge(policy=policy, now=busy - 60, last_active=busy - 60, started=T0)
+    warned = _judge(policy=policy, now=busy - 300, last_active=busy - 300, started=T0)
     assert warned.condition["reason"] == "MaxRunningWarning"
     assert "cannot be postponed" in warned.condition["message"]
-    kept = _judge(policy=policy, now=busy, last_active=busy, started=T0, keep_request=stamp(busy + 1800))
+    kept = _judge(
+        policy=policy,
+        now=busy,
+        last_active=busy,
+        started=T0,
+        keep_request=stamp(busy + 1800),
+        previous=_status(warned),
+    )
     assert kept.stop == "MaxRunning" and kept.condition["reason"] == "StoppedMaxRunning"
     # and with activity unknown, too: the maximum does not depend on it
-    blind = _judge(policy=policy, now=busy, unknown_since=T0, started=T0)
+    blind = _judge(policy=policy, now=busy, unknown_since=T0, started=T0, previous=_status(warned))
     assert blind.stop == "MaxRunning"
 
 
