@@ -82,6 +82,7 @@ bench: $(STAMP) controlplane images
 	$(PY) -m bench.memory_floor
 	$(PY) -m bench.list_notebooks
 	$(PY) -m bench.time_to_notebook
+	$(PY) -m bench.probing
 	$(PY) -m bench.scale
 
 screenshots: $(STAMP) controlplane node images browser

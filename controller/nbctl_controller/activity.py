@@ -64,8 +64,9 @@ def told(body: dict[str, Any] | None) -> str:
     condition = next((c for c in status.get("conditions") or [] if c.get("type") == CONDITION), None)
     if condition is None:
         return "{}"
-    said = {"reason": condition.get("reason", ""), "message": condition.get("message", "")}
-    said.update({k: v for k, v in (status.get("culling") or {}).items() if k != "answered"})
+    # status.culling's own reason (Idle, MaxRunning) is not the condition's: the condition's is said.
+    said = {k: v for k, v in (status.get("culling") or {}).items() if k not in ("answered", "reason")}
+    said.update(reason=condition.get("reason", ""), message=condition.get("message", ""))
     return json.dumps(said, separators=(",", ":"))
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 import yaml
-from nbctl_controller.activity import parse_cpu, parse_jupyter
+from nbctl_controller.activity import parse_cpu, parse_jupyter, told
 from nbctl_controller.culling import Activity, judge, policy_of, stamp
 
 from jupyter_nbctl.models import NotebookSpec
@@ -176,3 +177,11 @@ def test_an_older_keep_running_read_from_a_lagging_cache_does_not_shorten_the_on
     )
     lagging = _judge(now=T0 + 9 * 60 + 21, keep_request=first, previous=_status(kept))
     assert lagging.stop is None and lagging.culling["keptUntil"] == kept.culling["keptUntil"]
+
+
+def test_a_probe_tells_the_notebook_the_conditions_reason_not_status_cullings() -> None:
+    warned = _judge(now=T0 + 8 * 60)
+    said = json.loads(told({"status": _status(warned)}))
+    assert said["reason"] == "IdleWarning" and said["stopAt"] == stamp(T0 + 600)
+    assert "answered" not in said and said["message"] == warned.condition["message"]
+    assert told({"status": {}}) == "{}"
