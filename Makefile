@@ -46,11 +46,18 @@ node:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(NODE_DEBS) >/dev/null; }
 	@bash devcluster/build-node.sh >/dev/null
 
+# The panel, built again when its sources change (the install builds it once; the notebook
+# image and the browser tests carry what is built).
+PANEL := jupyter_nbctl/labextension/package.json
+$(PANEL): $(STAMP) package.json tsconfig.json $(shell find labextension -type f -not -path '*/lib/*')
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH npm run --silent build >/dev/null
+	touch $@
+
 # The pause, notebook and controller images, built here (no registry, no Docker).
-images: $(STAMP) node
+images: $(STAMP) $(PANEL) node
 	@$(PY) -m devcluster.images >/dev/null
 
-demo: $(STAMP) controlplane node images
+demo: $(STAMP) $(PANEL) controlplane node images
 	$(PY) -m devcluster demo
 
 lint: $(STAMP)
@@ -66,7 +73,7 @@ browser:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: $(STAMP) controlplane node images browser lint
+test: $(STAMP) $(PANEL) controlplane node images browser lint
 	$(PY) -m pytest
 
 crds: $(STAMP)

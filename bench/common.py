@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import math
 import os
@@ -40,3 +41,10 @@ def write_section(name: str, body: str) -> None:
     pattern = re.compile(rf"^## {re.escape(name)}\n.*?(?=^## |\Z)", re.S | re.M)
     text = pattern.sub(section + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + section
     REPORT.write_text(text)
+
+
+def scale_of(doc: str | None, argv: list[str] | None) -> float:
+    """The bench's scale: --scale, else BENCH_SCALE, else 1 (the published figures)."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=float(os.environ.get("BENCH_SCALE", "1")))
+    return float(parser.parse_args(argv).scale)

@@ -23,10 +23,8 @@ Writes "Culling's probes" in docs/benchmarks.md.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import math
-import os
 import re
 import resource
 import sys
@@ -42,7 +40,7 @@ from nbctl_controller.names import SELECTOR
 from nbctl_guard.tickets import GUARD_PORT
 
 from bench.apiwrites import split, write_counts
-from bench.common import percentile, write_section
+from bench.common import percentile, scale_of, write_section
 from bench.process import ProcessProbe
 from bench.recorder import Recorder
 from devcluster.clients import Kube
@@ -146,13 +144,18 @@ def _metric(text: str, name: str, labels: str = "") -> float:
     return total
 
 
+def _interval(scale: float) -> float:
+    """A minute at full scale; shorter for a quick run, so that it still sees a few rounds."""
+    return INTERVAL if scale >= 1 else max(10.0, INTERVAL * scale * 2)
+
+
 def _running(obj: dict[str, Any]) -> bool:
     return ((obj.get("status") or {}).get("phase")) == "Running"
 
 
 def run(scale: float) -> Results:
     count = max(20, round(NOTEBOOKS * scale))
-    interval = INTERVAL if scale >= 1 else max(10.0, INTERVAL * scale * 2)
+    interval = _interval(scale)
     shape = NodeShape(count=4, cpu="100000", memory="256Ti", pods=str(math.ceil(count * 1.2 / 4)))
     results = Results(count)
     namespaces = [f"team-{i:02d}" for i in range(max(2, round(NAMESPACES * min(1.0, scale * 2))))]
@@ -305,14 +308,9 @@ def report(results: Results, interval: float) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--scale", type=float, default=float(os.environ.get("BENCH_SCALE", "1")))
-    args = parser.parse_args(argv)
-    results = run(args.scale)
-    interval = INTERVAL if args.scale >= 1 else max(10.0, INTERVAL * args.scale * 2)
-    body = report(results, interval)
+    scale = scale_of(__doc__, argv)
+    results = run(scale)
+    body = report(results, _interval(scale))
     write_section("Culling's probes", body)
     print(body)
     return 0

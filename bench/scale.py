@@ -18,9 +18,7 @@ docs/benchmarks-scale.png.
 
 from __future__ import annotations
 
-import argparse
 import math
-import os
 import random
 import sys
 import time
@@ -34,7 +32,7 @@ from nbctl_controller.names import NOTEBOOK_LABEL, SELECTOR
 from bench import report
 from bench.apiwrites import split, write_counts
 from bench.audit import AuditCounter
-from bench.common import percentile
+from bench.common import percentile, scale_of
 from bench.process import ProcessProbe
 from bench.recorder import Key, Recorder
 from devcluster.clients import Kube
@@ -491,12 +489,7 @@ def run(scale: float) -> Results:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--scale", type=float, default=float(os.environ.get("BENCH_SCALE", "1")))
-    args = parser.parse_args(argv)
-    results = run(args.scale)
+    results = run(scale_of(__doc__, argv))
     print(report.write(results))
     return 0
 

@@ -69,6 +69,13 @@ def _reasons(admin: Kube, namespace: str, name: str) -> list[str]:
     return [reason for reason, _ in events_for(admin, namespace, name)]
 
 
+def _told(admin: Kube, namespace: str, name: str, reason: str) -> list[str]:
+    """The notebook's Event reasons once `reason` is among them: an Event follows the status it tells of."""
+    return eventually(
+        lambda: _reasons(admin, namespace, name), lambda reasons: reason in reasons, timeout=10, what=reason
+    )
+
+
 def _epoch(stamp: str) -> float:
     return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
 
@@ -100,7 +107,7 @@ def test_an_idle_notebook_is_warned_kept_running_by_its_owner_only_then_stopped_
         what="an idle warning",
     )
     assert warned["reason"] == "IdleWarning" and warned["stopAt"], warned
-    assert "IdleWarning" in _reasons(admin, lab_namespace, "quiet")
+    _told(admin, lab_namespace, "quiet", "IdleWarning")
     # And inside the notebook, its own JupyterLab is told the same at the next probe
     inside = eventually(
         lambda: client.session.get(f"{client.base}nbctl/api/self", timeout=10).json(),
@@ -135,7 +142,7 @@ def test_an_idle_notebook_is_warned_kept_running_by_its_owner_only_then_stopped_
         timeout=20,
         what="Keep running honoured",
     )
-    assert "KeptRunning" in _reasons(admin, lab_namespace, "quiet")
+    _told(admin, lab_namespace, "quiet", "KeptRunning")
     time.sleep(2)  # so that the bound's answer to the next request is a later second than this one
     alice.custom.patch_namespaced_custom_object(
         GROUP, VERSION, lab_namespace, "notebooks", "quiet", {"spec": {"keepRunningUntil": later}}
@@ -163,7 +170,7 @@ def test_an_idle_notebook_is_warned_kept_running_by_its_owner_only_then_stopped_
     stopped_at = _epoch(stopped["culling"]["stopAt"])
     assert stopped_at >= _epoch(bounded["keptUntil"]) - 1 and stopped_at >= alice_asks + 15, stopped
     assert get_notebook(admin, lab_namespace, "quiet")["spec"]["stopped"] is True
-    assert "StoppedIdle" in _reasons(admin, lab_namespace, "quiet")
+    _told(admin, lab_namespace, "quiet", "StoppedIdle")
     assert _culling(alices_server, "quiet")["state"] == "Stopped"
 
     # Start brings it back as it was: the file is there
@@ -239,7 +246,7 @@ def test_a_busy_kernel_a_terminal_at_work_and_cpu_keep_notebooks_running_a_maxim
         capped = condition(stopped, "Culling")
         assert capped["reason"] == "StoppedMaxRunning", capped
         assert "after 1 minute 40 seconds running (the template's maximum)" in capped["message"], capped
-        reasons = _reasons(admin, lab_namespace, "busy")
+        reasons = _told(admin, lab_namespace, "busy", "StoppedMaxRunning")
         assert "MaxRunningWarning" in reasons and "IdleWarning" not in reasons, reasons
     finally:
         terminal.close()

@@ -2,7 +2,8 @@
 
 This test sets the stage (cluster, controller, a namespace with the seed's
 template offering spark-defaults, a notebook of bob's and one of alice's
-called `taken`), starts JupyterLab as alice with Galata's settings, and runs
+called `taken`, two of hers on the real node: `real`, and `idle`, which
+culling warns about), starts JupyterLab as alice with Galata's settings, and runs
 `ui-tests/` with Playwright. Set NBCTL_UI_SCREENSHOTS to a folder to keep the
 screenshots (`make screenshots` writes docs/screenshots/).
 """
@@ -24,8 +25,9 @@ import pytest
 from devcluster.clients import Kube
 from devcluster.cluster import REPO, Cluster
 from devcluster.controller import ControllerProcess
-from devcluster.install import apply_real_node_template, seed_documents
+from devcluster.install import apply_real_node_template, real_node_template, seed_documents
 from devcluster.processes import die_with_parent, free_port
+from tests.conftest import GATEWAY_ARGS
 from tests.controller.helpers import create, notebook, running_pod, wait_phase
 from tests.extension.conftest import bind_users
 
@@ -49,8 +51,16 @@ def _stage(cluster: Cluster, admin: Kube, bob: Kube, alice: Kube, namespace: str
     # And one on the real node, for Open.
     apply_real_node_template(cluster, namespace)
     create(alice, namespace, notebook("real", "jupyterlab"))
+    # And one that culling warns about within seconds of its start, for Keep running.
+    culled = real_node_template(cluster.built_images["notebook"].ref, name="culled", namespace=namespace)
+    culled["spec"]["culling"] = {"idleAfter": "45s", "warnBefore": "40s", "keepAlive": "10m"}
+    culled["spec"]["resources"]["cpu"]["default"] = "200m"
+    applied = json.dumps(culled)
+    cluster.kubectl("apply", "--server-side", "--field-manager=nbctl-install", "-f", "-", input=applied)
+    create(alice, namespace, notebook("idle", "culled"))
     running_pod(admin, namespace, "taken")
     wait_phase(admin, namespace, "real", "Running", timeout=120)
+    wait_phase(admin, namespace, "idle", "Running", timeout=120)
 
 
 @pytest.mark.timeout(600)
@@ -65,6 +75,9 @@ def test_the_panel_in_chromium(
 ) -> None:
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is needed: make test installs it (apt-get install chromium)")
+    # Probes every 2 seconds: the culled notebook's warning comes while the browser looks.
+    gateway_controller.args = [*GATEWAY_ARGS, "--probe-interval=2"]
+    gateway_controller.restart()
     _stage(cluster, admin, bob, alice, namespace)
     port = free_port()
     env = {

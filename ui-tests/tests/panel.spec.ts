@@ -184,4 +184,24 @@ test("Open shows the notebook's own JupyterLab in a new tab", async ({
   }
 });
 
+test('an idle notebook warns its owner, and Keep running keeps it', async ({
+  page
+}) => {
+  await openPanel(page);
+  const idle = row(page, 'idle');
+  const warning = idle.locator('[data-culling="Warning"]');
+  await expect(warning).toBeVisible({ timeout: 90000 });
+  await expect(warning).toContainText('Stops at');
+  await expect(warning).toContainText('after 45 seconds idle');
+  await shoot(page, 'culling-warning');
+
+  await idle.getByRole('button', { name: 'Keep idle running' }).click();
+
+  await expect(page.locator('.Toastify')).toContainText('idle keeps running');
+  await expect(idle.locator('[data-culling="Kept"]')).toContainText(
+    'Kept running until'
+  );
+  await expect(warning).toHaveCount(0);
+});
+
 void galata;
