@@ -300,6 +300,9 @@ def report(results: Results, interval: float) -> str:
             f"- A probe takes {results.mean_probe * 1000:.1f} ms on average, as the controller measures it "
             "(`nbctl_probe_duration_seconds`); the bench's server answers in "
             f"p50 {p50 * 1000:.2f} / p95 {p95 * 1000:.2f} / p99 {p99 * 1000:.2f} ms.",
+            f"- Resident memory grows by {probing.rss - idle.rss:.0f} MiB once culling is on (each "
+            "notebook's Culling condition in the cache, the probes' state); the probes keep no connection "
+            "between rounds.",
             "- Not measured here: the kubelet scrape for CPU (one `/metrics/resource` per node per "
             "round; kwok nodes serve none) and a real guard in front of each Jupyter.",
             f"- Setup (control plane, {results.notebooks} notebooks Running): {results.setup_seconds:.0f} s.",

@@ -111,6 +111,7 @@ class Prober:
         self.timeout = timeout
         self.activity = activity  # the culler's: what the probes find, the verdicts read
         self._cpu: dict[Key, tuple[float, float]] = {}  # pod -> (monotonic time, CPU seconds)
+        self.concurrency = concurrency
         self._limit = asyncio.Semaphore(concurrency)
 
     def running(self) -> list[tuple[Key, CullingPolicy]]:
@@ -127,7 +128,10 @@ class Prober:
 
     async def run(self) -> None:
         timeout = aiohttp.ClientTimeout(total=self.timeout, connect=min(2.0, self.timeout))
-        async with aiohttp.ClientSession(timeout=timeout) as session:
+        # Each pod is asked again only a round later: no connection is kept for it meanwhile, and the
+        # open ones are bounded by the probes at once (three requests each) plus the kubelets.
+        connector = aiohttp.TCPConnector(force_close=True, limit=self.concurrency * 3 + 4)
+        async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
             while True:
                 began = time.monotonic()
                 try:

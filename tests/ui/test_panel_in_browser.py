@@ -53,7 +53,8 @@ def _stage(cluster: Cluster, admin: Kube, bob: Kube, alice: Kube, namespace: str
     create(alice, namespace, notebook("real", "jupyterlab"))
     # And one that culling warns about within seconds of its start, for Keep running.
     culled = real_node_template(cluster.built_images["notebook"].ref, name="culled", namespace=namespace)
-    culled["spec"]["culling"] = {"idleAfter": "45s", "warnBefore": "40s", "keepAlive": "10m"}
+    # Warned ten seconds after its start, stopped only after ten minutes: long after the specs end.
+    culled["spec"]["culling"] = {"idleAfter": "10m", "warnBefore": "9m50s", "keepAlive": "20m"}
     culled["spec"]["resources"]["cpu"]["default"] = "200m"
     applied = json.dumps(culled)
     cluster.kubectl("apply", "--server-side", "--field-manager=nbctl-install", "-f", "-", input=applied)

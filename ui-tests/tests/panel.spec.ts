@@ -192,7 +192,7 @@ test('an idle notebook warns its owner, and Keep running keeps it', async ({
   const warning = idle.locator('[data-culling="Warning"]');
   await expect(warning).toBeVisible({ timeout: 90000 });
   await expect(warning).toContainText('Stops at');
-  await expect(warning).toContainText('after 45 seconds idle');
+  await expect(warning).toContainText('after 10 minutes idle');
   await shoot(page, 'culling-warning');
 
   await idle.getByRole('button', { name: 'Keep idle running' }).click();
