@@ -13,6 +13,7 @@ from typing import Any
 
 from jupyter_nbctl.models.culling import CullingPolicy
 from nbctl_controller.culling import CONDITION, Activity, Verdict, epoch, judge, policy_of
+from nbctl_controller.indexes import one
 from nbctl_controller.names import pod_name
 
 Key = tuple[str, str]
@@ -40,8 +41,7 @@ class Culler:
     def policy(self, body: Mapping[str, Any]) -> CullingPolicy | None:
         ref = (body.get("spec") or {}).get("templateRef") or {}
         key = (ref.get("namespace") or body["metadata"]["namespace"], ref.get("name", ""))
-        store = self.caches.templates.get(key)  # a kopf index: a collection per key
-        template = next(iter(store), None) if store else None
+        template = one(self.caches.templates, key)
         memo = (*key, (template or {}).get("metadata", {}).get("resourceVersion"))
         if memo not in self._policies:
             if len(self._policies) >= 256:

@@ -46,6 +46,7 @@ from nbctl_controller.children import DRIFT_KEY, Whose, controlling_uid, whose
 from nbctl_controller.culler import Culler
 from nbctl_controller.culling import WARNING_REASONS, Verdict
 from nbctl_controller.guard import GUARD_IMAGE_KEY, GuardSettings, render_access_secret
+from nbctl_controller.indexes import one
 from nbctl_controller.names import (
     APPLIED_ANNOTATION,
     COPIED_FROM_ANNOTATION,
@@ -92,12 +93,6 @@ log = logging.getLogger(__name__)
 
 # How often a notebook whose child's name is taken looks again (the other object's going sends no event).
 NAME_RECHECK_SECONDS = 15.0
-
-
-def one(index: Mapping[Any, Any], key: Any) -> Any:
-    """The single value a kopf index holds for a key, or None."""
-    store = index.get(key)
-    return next(iter(store), None) if store else None
 
 
 @dataclass
