@@ -184,6 +184,34 @@ test("Open shows the notebook's own JupyterLab in a new tab", async ({
   }
 });
 
+test('Stop and Start never contradict the badge, and a second press does nothing', async ({
+  page
+}) => {
+  await openPanel(page);
+  const real = row(page, 'real');
+  const badge = real.locator('.jp-nbctl-badge');
+  await expect(badge).toHaveText('Running');
+
+  await real.getByRole('button', { name: 'Stop real' }).click();
+  // Until its pod is gone: Stopping, and nothing to press (no Start beside Running)
+  await expect(
+    real.getByRole('button', { name: 'Stopping real' })
+  ).toBeDisabled();
+  await expect(badge).toHaveText('Stopping');
+  await expect(real.getByRole('button', { name: 'Start real' })).toBeVisible({
+    timeout: 60000
+  });
+  await expect(badge).toHaveText('Stopped');
+
+  await real.getByRole('button', { name: 'Start real' }).click();
+  await expect(
+    real.getByRole('button', { name: 'Starting real' })
+  ).toBeDisabled();
+  await expect(badge).not.toHaveText('Stopped');
+  await expect(badge).toHaveText('Running', { timeout: 120000 });
+  await expect(real.getByRole('button', { name: 'Stop real' })).toBeEnabled();
+});
+
 test('an idle notebook warns its owner, and Keep running keeps it', async ({
   page
 }) => {

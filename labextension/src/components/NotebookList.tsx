@@ -1,7 +1,7 @@
 import React, { useState } from 'react';
 
 import { boundsProblem, parseQuantity } from '../quantity';
-import { INotebook, IResizeRequest, ITemplate } from '../tokens';
+import { INotebook, IResizeRequest, ITemplate, Phase } from '../tokens';
 import { CullingNotice } from './CullingNotice';
 import { StatusBadge } from './StatusBadge';
 
@@ -59,6 +59,21 @@ export function NotebookList({
   );
 }
 
+/**
+ * The phase to show: the notebook's own, unless its status has not caught up
+ * with what its owner asked (a Stop of a running notebook, a Start of a
+ * stopped one), which shows as the transition under way.
+ */
+export function shownPhase(nb: INotebook): Phase {
+  if (nb.stopped && nb.phase !== 'Stopped' && nb.phase !== 'Failed') {
+    return 'Stopping';
+  }
+  if (!nb.stopped && nb.phase === 'Stopped') {
+    return 'Starting';
+  }
+  return nb.phase;
+}
+
 function NotebookRow({
   notebook,
   actions,
@@ -69,8 +84,18 @@ function NotebookRow({
   template?: ITemplate;
 }): JSX.Element {
   const [resizing, setResizing] = useState(false);
+  // A Stop or Start sent and not yet answered: the row waits for it, not for a second press.
+  const [sending, setSending] = useState<'stop' | 'start' | null>(null);
   const nb = notebook;
   const running = nb.phase === 'Running';
+  const phase = shownPhase(nb);
+  const settling = sending !== null || phase !== nb.phase;
+  const going = sending ?? (nb.stopped ? 'stop' : 'start');
+  const transition = going === 'stop' ? 'Stopping' : 'Starting';
+  const toggle = (what: 'stop' | 'start') => {
+    setSending(what);
+    void actions[what](nb.name).finally(() => setSending(null));
+  };
   const resources = [
     nb.resources.cpu && `${nb.resources.cpu} CPU`,
     nb.resources.memory && `${nb.resources.memory}`,
@@ -96,7 +121,7 @@ function NotebookRow({
     >
       <div className="jp-nbctl-notebook-head">
         <span className="jp-nbctl-notebook-name">{nb.name}</span>
-        <StatusBadge phase={nb.phase} />
+        <StatusBadge phase={phase} />
         {nb.updateAvailable && (
           <span
             className="jp-nbctl-update"
@@ -140,9 +165,20 @@ function NotebookRow({
           {running &&
             nb.url &&
             button('Open', () => actions.open(nb), 'jp-mod-accept')}
-          {nb.stopped
-            ? button('Start', () => void actions.start(nb.name))
-            : button('Stop', () => void actions.stop(nb.name))}
+          {settling ? (
+            <button
+              className="jp-nbctl-button"
+              disabled
+              aria-label={`${transition} ${nb.name}`}
+              data-action="settling"
+            >
+              {transition}…
+            </button>
+          ) : nb.stopped ? (
+            button('Start', () => toggle('start'))
+          ) : (
+            button('Stop', () => toggle('stop'))
+          )}
           {button('Resize', () => setResizing(r => !r))}
           {nb.updateAvailable &&
             button('Update', () => void actions.update(nb.name))}
