@@ -66,19 +66,32 @@ export class NotebooksModel {
     return this._poll.refresh();
   }
 
+  /** What Open in a "ready" notification does (the panel sets it). */
+  opener: ((notebook: INotebook) => void) | null = null;
+
   async launch(request: ILaunchRequest): Promise<INotebook> {
-    return this._act(
+    const made = await this._act(
       post<INotebook>('notebooks', request),
-      `${request.name} is launching`
+      `${request.name} was accepted: you are told when it is ready`,
+      'info'
     );
+    this._awaited.add(request.name);
+    return made;
   }
 
   stop(name: string): Promise<INotebook> {
+    this._awaited.delete(name);
     return this._act(post(`notebooks/${name}/stop`), `${name} is stopping`);
   }
 
-  start(name: string): Promise<INotebook> {
-    return this._act(post(`notebooks/${name}/start`), `${name} is starting`);
+  async start(name: string): Promise<INotebook> {
+    const started = await this._act(
+      post<INotebook>(`notebooks/${name}/start`),
+      `${name} is starting: you are told when it is ready`,
+      'info'
+    );
+    this._awaited.add(name);
+    return started;
   }
 
   resize(name: string, request: IResizeRequest): Promise<INotebook> {
@@ -155,12 +168,16 @@ export class NotebooksModel {
     Signal.clearData(this);
   }
 
-  private async _act<T>(work: Promise<T>, success: string): Promise<T> {
+  private async _act<T>(
+    work: Promise<T>,
+    success: string,
+    kind: 'success' | 'info' = 'success'
+  ): Promise<T> {
     // The outcome is what the user needs; a pending toast would race with
     // fast answers (the toast may render after the update it missed).
     try {
       const result = await work;
-      Notification.success(success, { autoClose: 4000 });
+      Notification[kind](success, { autoClose: 4000 });
       return result;
     } catch (error) {
       Notification.error(
@@ -187,6 +204,7 @@ export class NotebooksModel {
       this._templates = templates.items;
       this._notebooks = notebooks.items;
       this._workspaces = workspaces.items;
+      this._tellArrivals();
       this._error = null;
     } catch (error) {
       this._error = error instanceof Error ? error.message : String(error);
@@ -197,6 +215,30 @@ export class NotebooksModel {
     }
   }
 
+  /** A notebook launched or started here that became ready, or failed: say so once. */
+  private _tellArrivals(): void {
+    for (const name of [...this._awaited]) {
+      const nb = this._notebooks.find(n => n.name === name);
+      if (!nb || nb.stopped) {
+        this._awaited.delete(name);
+      } else if (nb.phase === 'Running' && nb.ready) {
+        this._awaited.delete(name);
+        Notification.success(`${name} is ready`, {
+          autoClose: 10000,
+          actions: this.opener
+            ? [{ label: 'Open', callback: () => this.opener?.(nb) }]
+            : []
+        });
+      } else if (nb.phase === 'Failed') {
+        this._awaited.delete(name);
+        Notification.error(`${name} cannot start: ${nb.message || nb.reason}`, {
+          autoClose: false
+        });
+      }
+    }
+  }
+
+  private _awaited = new Set<string>();
   private _poll: Poll;
   private _changed = new Signal<this, void>(this);
   private _identity: IIdentity | null = null;

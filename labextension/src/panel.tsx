@@ -251,6 +251,7 @@ export class NotebooksPanel extends SidePanel {
           async () => (await model.logs(name)).text
         )
     };
+    model.opener = actions.open;
     const content = ReactWidget.create(
       <UseSignal signal={model.changed}>
         {() => <Content model={model} actions={actions} />}

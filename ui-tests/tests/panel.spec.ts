@@ -90,9 +90,14 @@ test('alice launches, resizes, stops, starts and deletes a notebook from the sid
   await page.getByRole('button', { name: 'Cancel' }).click();
 
   await launch(page, 'lab', '2', true);
+  await expect(page.locator('.Toastify')).toContainText('lab was accepted');
   await expect(
     row(page, 'lab').locator('[data-phase="Running"]')
   ).toBeVisible();
+  // and told when it is ready, with Open at hand
+  const ready = page.locator('.Toastify__toast', { hasText: 'lab is ready' });
+  await expect(ready).toBeVisible();
+  await expect(ready.getByRole('button', { name: 'Open' })).toBeVisible();
   await expect(row(page, 'lab')).toContainText('2 CPU');
   await shoot(page, 'notebooks-light');
   await page.theme.setDarkTheme();
