@@ -11,10 +11,11 @@ import { ICommandPalette } from '@jupyterlab/apputils';
 import { ILauncher } from '@jupyterlab/launcher';
 import { LabIcon } from '@jupyterlab/ui-components';
 
+import { requestAPI } from './api';
 import { InsideWatch } from './inside';
 import { NotebooksModel } from './model';
 import { NotebooksPanel } from './panel';
-import { CommandIDs } from './tokens';
+import { CommandIDs, ISelf } from './tokens';
 
 const ICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="16" viewBox="0 0 24 24">
 <path class="jp-icon3" fill="#616161" d="M12 2 3 7v10l9 5 9-5V7l-9-5zm0 2.3 6.9 3.8L12 12 5.1 8.1 12 4.3zM5 9.8l6 3.4v6.6l-6-3.3V9.8zm8 10v-6.6l6-3.4v6.7l-6 3.3z"/>
@@ -36,12 +37,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
     launcher: ILauncher | null,
     restorer: ILayoutRestorer | null
   ) => {
+    // `/lab?nbctl` opens JupyterLab on the panel (make demo prints such a link).
+    const openOnStart = new URLSearchParams(window.location.search).has(
+      'nbctl'
+    );
     const model = new NotebooksModel();
     const panel = new NotebooksPanel(model);
     panel.title.icon = nbctlIcon;
-    app.shell.add(panel, 'left', { rank: 600 });
     restorer?.add(panel, 'nbctl-panel');
-
     app.commands.addCommand(CommandIDs.open, {
       label: 'Kubernetes Notebooks',
       caption: 'Launch and manage your notebooks on Kubernetes',
@@ -52,21 +55,34 @@ const plugin: JupyterFrontEndPlugin<void> = {
       label: 'Refresh Kubernetes Notebooks',
       execute: () => model.refresh()
     });
-    palette?.addItem({ command: CommandIDs.open, category: 'Kubernetes' });
-    palette?.addItem({ command: CommandIDs.refresh, category: 'Kubernetes' });
-    launcher?.add({ command: CommandIDs.open, category: 'Other', rank: 1 });
-
-    // `/lab?nbctl` opens JupyterLab on the panel (make demo prints such a link).
-    const openOnStart = new URLSearchParams(window.location.search).has(
-      'nbctl'
-    );
-    void app.restored.then(() => {
+    void placePanel().then(placed => {
+      if (!placed) {
+        model.dispose();
+        return;
+      }
+      app.shell.add(panel, 'left', { rank: 600 });
+      palette?.addItem({ command: CommandIDs.open, category: 'Kubernetes' });
+      palette?.addItem({ command: CommandIDs.refresh, category: 'Kubernetes' });
+      launcher?.add({ command: CommandIDs.open, category: 'Other', rank: 1 });
       if (openOnStart) {
-        app.shell.activateById(panel.id);
+        void app.restored.then(() => app.shell.activateById(panel.id));
       }
     });
   }
 };
+
+/**
+ * Whether to show the panel: not inside a jupyter-nbctl notebook, whose server
+ * holds at most its pod's ServiceAccount, never its user's credentials (the
+ * inside plugin warns of culling there instead).
+ */
+async function placePanel(): Promise<boolean> {
+  try {
+    return !(await requestAPI<ISelf>('self')).inside;
+  } catch {
+    return true; // a server without the self API: the panel explains what fails
+  }
+}
 
 /** In a notebook's own JupyterLab: its culling warnings, where its user works. */
 const inside: JupyterFrontEndPlugin<void> = {

@@ -184,6 +184,13 @@ test("Open shows the notebook's own JupyterLab in a new tab", async ({
     timeout: 120000
   });
   await expect(tab.locator('.jp-Launcher')).toBeVisible({ timeout: 60000 });
+  // Its own JupyterLab has jupyter-nbctl, but no panel: the notebook acts for nobody
+  await expect(tab.locator('.jp-Launcher')).not.toContainText(
+    'Kubernetes Notebooks'
+  );
+  await expect(tab.locator('.jp-SideBar [data-id="nbctl-panel"]')).toHaveCount(
+    0
+  );
   if (shots) {
     await tab.screenshot({ path: path.join(shots, 'open-notebook.png') });
   }
