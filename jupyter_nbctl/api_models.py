@@ -376,6 +376,32 @@ class LogsView(KubeModel):
     """The log's last lines."""
 
 
+class RevisionChange(KubeModel):
+    """One difference between the revision a notebook runs and the one an update moves it to."""
+
+    what: str
+    """What changes, for example "Image of container main"."""
+    before: str | None = None
+    """What it is now; absent when it is new."""
+    after: str | None = None
+    """What it becomes; absent when it goes."""
+
+
+class UpdateView(KubeModel):
+    """What Update would do to a notebook: the revisions, whether it restarts, what changes."""
+
+    current: str | None = None
+    """The revision the notebook runs."""
+    latest: str | None = None
+    """The newest revision of its template."""
+    available: bool = False
+    """Whether there is a newer revision to move to."""
+    restarts: bool = False
+    """Whether updating restarts the notebook now (it runs): its kernels stop, its workspace's files stay."""
+    changes: list[RevisionChange] = Field(default_factory=list)
+    """What changes, in words."""
+
+
 class ErrorBody(KubeModel):
     """What went wrong, for a person."""
 

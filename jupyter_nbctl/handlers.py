@@ -31,6 +31,7 @@ from jupyter_nbctl.api_models import (
     ResizeRequest,
     SelfView,
     TemplateList,
+    UpdateView,
     WorkspaceList,
 )
 from jupyter_nbctl.inside import read_self
@@ -156,6 +157,10 @@ class StartHandler(NbctlHandler):
 
 
 class UpdateHandler(NbctlHandler):
+    @web.authenticated
+    async def get(self, name: str) -> None:
+        self.reply(await self.call("update_preview", name))
+
     @web.authenticated
     async def post(self, name: str) -> None:
         self.reply(await self.call("update", name))
@@ -302,7 +307,10 @@ ROUTES = [
     Route(
         "/notebooks/{name}/update",
         UpdateHandler,
-        {"post": Operation("Move a notebook to its template's newest revision", NotebookView)},
+        {
+            "get": Operation("What an update would change, and whether it restarts the notebook", UpdateView),
+            "post": Operation("Move a notebook to its template's newest revision", NotebookView),
+        },
     ),
     Route(
         "/notebooks/{name}/open",

@@ -43,9 +43,11 @@ from jupyter_nbctl.api_models import (
     ResizeRequest,
     ResourceBoundsView,
     ResourcesView,
+    RevisionChange,
     TemplateList,
     TemplateRefView,
     TemplateView,
+    UpdateView,
     WorkspaceList,
     WorkspaceOfferView,
 )
@@ -56,7 +58,9 @@ from jupyter_nbctl.models.bounds import OutOfBounds, resolve_resources, resolve_
 from jupyter_nbctl.models.culling import STATES as CULLING_STATES
 from jupyter_nbctl.models.culling import seconds
 from jupyter_nbctl.models.quantity import parse_quantity
+from jupyter_nbctl.models.revision import PodDefaultSnapshot, TemplateRevisionSpec
 from jupyter_nbctl.models.workspace import NOTEBOOK_UID_ANNOTATION, OWNER_ANNOTATION, WORKSPACE_LABEL
+from jupyter_nbctl.revision_diff import revision_changes
 
 # The controller's label on its children (nbctl_controller.names; the extension does not import it).
 NOTEBOOK_LABEL = "jackhoman.dev/notebook"
@@ -492,6 +496,70 @@ class NotebookService:
         if not latest:
             raise NbctlError(409, f"Notebook {name} has no newer revision to update to yet.", "NoRevision")
         return self._patch_notebook(name, {"spec": {"revision": latest}})
+
+    def update_preview(self, name: str) -> UpdateView:
+        """What Update would change: the two revisions compared, and whether the notebook restarts."""
+        body = self._get_notebook(name)
+        status = body.get("status") or {}
+        current, latest = status.get("currentRevision"), status.get("latestRevision")
+        view = UpdateView(
+            current=current,
+            latest=latest,
+            available=bool(status.get("updateAvailable")),
+            restarts=not (body.get("spec") or {}).get("stopped", False),
+        )
+        if not (view.available and current and latest):
+            return view
+
+        get = self._custom.get_namespaced_custom_object
+        before = TemplateRevisionSpec.model_validate(
+            self._call(get, GROUP, VERSION, self.namespace, "templaterevisions", current)["spec"]
+        )
+        try:
+            stored = self._call(get, GROUP, VERSION, self.namespace, "templaterevisions", latest)
+        except NbctlError as err:
+            if err.status != 404:
+                raise
+            stored = None
+        if stored is not None:
+            view.changes = revision_changes(before, TemplateRevisionSpec.model_validate(stored["spec"]))
+            return view
+        # The controller stores a revision when a notebook first runs it: until then, the newest is
+        # the live Template with its PodDefaults, as the controller snapshots them.
+        source = before.template
+        template = Template.model_validate(
+            self._call(get, GROUP, VERSION, source.namespace, "templates", source.name)
+        ).spec
+        poddefaults = self._poddefaults(source.namespace)
+
+        def snapshot(name: str, default: bool = False) -> PodDefaultSnapshot:
+            spec = poddefaults.get(name) or {}
+            return PodDefaultSnapshot(
+                name=name,
+                display_name=spec.get("displayName"),
+                description=spec.get("description"),
+                default=default,
+                template=dict(spec.get("template") or {}),
+            )
+
+        after = TemplateRevisionSpec(
+            template=source,
+            pod_template=template.template.to_dict(),
+            required=[snapshot(ref.name) for ref in template.required],
+            configurations=[
+                snapshot(c.name, c.default) for c in template.configurations if c.name in poddefaults
+            ],
+            resources=template.resources,
+            dependencies=template.dependencies,
+            render_version=before.render_version,
+            route=template.route,
+        )
+        # The revision's pod template has the required PodDefaults merged in, the Template's does not:
+        # only the images compare between them, and anything else shows as one line.
+        view.changes = revision_changes(before, after, other_pod_settings=False) or [
+            RevisionChange(what="Other pod settings", before="as they were", after="changed")
+        ]
+        return view
 
     def delete(self, name: str, workspace: str = "keep") -> None:
         """Delete a notebook; its workspace is kept unless `workspace` is "delete"."""

@@ -222,12 +222,15 @@ class Reconciler:
         current = _sts_revision(sts)
         running = sts is not None and int((sts.get("spec") or {}).get("replicas") or 0) > 0
         intent_changed = sts is not None and _annotations(sts).get(INTENT_ANNOTATION) != intent(spec)
+        asked = spec.get("revision")
+        # Manual runs what its owner names; Auto also moves at once when its owner asks for the
+        # newest (the panel's Update), and otherwise at each start.
         if (
-            spec.get("updatePolicy") == "Manual"
-            and spec.get("revision")
+            asked
             and not (spec.get("stopped") and current)
+            and (spec.get("updatePolicy") == "Manual" or (latest is not None and asked == latest.name))
         ):
-            wanted = spec["revision"]
+            wanted = asked
         elif current is None:
             wanted = latest.name if latest else None
         elif spec.get("updatePolicy", "Auto") == "Auto" and (

@@ -139,3 +139,28 @@ def test_manual_keeps_its_revision_until_the_owner_asks(
         lambda p: p.metadata.uid != before.metadata.uid,
         what="the pod to restart on the new revision",
     )
+
+
+def test_auto_takes_the_newest_revision_at_once_when_its_owner_asks(
+    admin: Kube, controller: ControllerProcess, namespace: str
+) -> None:
+    # The panel's "Update to revision … and restart" on an Auto notebook sets spec.revision, as under Manual.
+    create(admin, namespace, template("lab"), notebook("nb", "lab", updatePolicy="Auto"))
+    before = running_pod(admin, namespace, "nb")
+    first = wait_phase(admin, namespace, "nb", "Running")["currentRevision"]
+    patch_template(admin, namespace, "lab", NEW_IMAGE)
+    latest = wait_status(admin, namespace, "nb", lambda s: s.get("updateAvailable"), "an update")[
+        "latestRevision"
+    ]
+
+    patch_notebook(admin, namespace, "nb", {"spec": {"revision": latest}})
+
+    status = wait_status(admin, namespace, "nb", lambda s: s.get("currentRevision") == latest, "the update")
+    assert status["currentRevision"] != first
+    assert status["updateAvailable"] is False
+    pod = eventually(
+        lambda: running_pod(admin, namespace, "nb"),
+        lambda p: p.metadata.uid != before.metadata.uid,
+        what="the pod to restart on the new revision",
+    )
+    assert pod.spec.containers[0].image == "example/lab:2"

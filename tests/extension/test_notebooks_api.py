@@ -341,3 +341,60 @@ async def test_an_unreachable_cluster_is_a_503_that_says_what_was_tried(
 
     assert code == 503
     assert "The Kubernetes API at https://127.0.0.1:1 cannot be reached" in answer["message"]
+
+
+async def test_update_says_what_changes_and_restarts_an_auto_notebook_onto_the_newest_revision(
+    api, admin: Kube, controller: ControllerProcess, namespace: str
+) -> None:
+    create(admin, namespace, TEMPLATE)
+    body = {"name": "lab", "template": {"name": "scipy"}, "updatePolicy": "Auto"}
+    assert (await api("POST", "notebooks", body=body))[0] == 201
+    first = (await _until(api, "lab", lambda nb: nb["phase"] == "Running"))["currentRevision"]
+    code, preview = await api("GET", "notebooks", "lab", "update")
+    assert code == 200
+    assert preview["available"] is False and preview["changes"] == []
+
+    # The admin moves the template to a new image and a bigger CPU bound
+    admin.custom.patch_namespaced_custom_object(
+        GROUP,
+        VERSION,
+        namespace,
+        "templates",
+        "scipy",
+        {
+            "spec": {
+                "template": {
+                    "spec": {
+                        "containers": [
+                            {"name": "main", "image": "example/scipy:2", "ports": [{"containerPort": 8888}]}
+                        ]
+                    }
+                },
+                "resources": {"cpu": {"max": "8"}},
+            }
+        },
+    )
+    await _until(api, "lab", lambda nb: nb["updateAvailable"])
+
+    code, preview = await api("GET", "notebooks", "lab", "update")
+    assert code == 200, preview
+    assert preview["current"] == first and preview["latest"] != first
+    assert preview["restarts"] is True
+    changes = {c["what"]: (c.get("before"), c.get("after")) for c in preview["changes"]}
+    assert changes["Image of container main"][1] == "example/scipy:2"
+    assert changes["CPU max"] == ("4", "8")
+    assert "Other pod settings" not in changes
+
+    # Update moves it now, though its policy is Auto: no waiting for a restart of its own
+    code, _ = await api("POST", "notebooks", "lab", "update")
+    assert code == 200
+    moved = await _until(
+        api, "lab", lambda nb: nb["currentRevision"] == preview["latest"] and not nb["updateAvailable"]
+    )
+    assert moved["updatePolicy"] == "Auto"
+    pod = eventually(
+        lambda: admin.core.read_namespaced_pod("lab-0", namespace),
+        lambda p: p.spec.containers[0].image == "example/scipy:2",
+        what="the pod on the new image",
+    )
+    assert pod.metadata.name == "lab-0"
