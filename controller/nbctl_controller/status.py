@@ -105,8 +105,8 @@ def compute(observed: Observed) -> dict[str, Any]:
             "False",
             "UpdateAvailable",
             f"Revision {o.latest_revision} of template {o.template} is available; the notebook runs "
-            f"{o.current_revision}. It takes effect at the next start (updatePolicy Auto) or when "
-            "spec.revision is set to it (Manual).",
+            f"{o.current_revision}. It takes effect when spec.revision is set to it (the panel's "
+            "Update), or, under updatePolicy Auto, at the next start.",
         )
     elif o.current_revision:
         up_to_date = _condition(
