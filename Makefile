@@ -74,6 +74,8 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 test: $(STAMP) $(PANEL) controlplane node images browser lint
+	# The panel's unit tests in jsdom (Jest), then everything against the real cluster.
+	npm run --silent test
 	$(PY) -m pytest
 
 crds: $(STAMP)
@@ -92,7 +94,7 @@ bench: $(STAMP) controlplane images
 	$(PY) -m bench.probing
 	$(PY) -m bench.scale
 
-screenshots: $(STAMP) controlplane node images browser
+screenshots: $(STAMP) $(PANEL) controlplane node images browser
 	NBCTL_UI_SCREENSHOTS=$(CURDIR)/docs/screenshots $(PY) -m pytest tests/ui -q
 
 clean:

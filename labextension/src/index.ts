@@ -9,9 +9,14 @@ import {
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { ILauncher } from '@jupyterlab/launcher';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { ITranslator } from '@jupyterlab/translation';
 import { LabIcon } from '@jupyterlab/ui-components';
 
 import { requestAPI } from './api';
+import { addRowCommands } from './commands';
+import { DetailSection, NotebookDetail } from './detail';
+import { bundle } from './i18n';
 import { InsideWatch } from './inside';
 import { NotebooksModel } from './model';
 import { NotebooksPanel } from './panel';
@@ -26,33 +31,84 @@ export const nbctlIcon = new LabIcon({
   svgstr: ICON_SVG
 });
 
+const PLUGIN_ID = 'jupyter-nbctl:plugin';
+
 const plugin: JupyterFrontEndPlugin<void> = {
-  id: 'jupyter-nbctl:plugin',
+  id: PLUGIN_ID,
   description: 'Launch and manage your Kubernetes notebooks from the sidebar.',
   autoStart: true,
-  optional: [ICommandPalette, ILauncher, ILayoutRestorer],
+  optional: [
+    ICommandPalette,
+    ILauncher,
+    ILayoutRestorer,
+    ITranslator,
+    ISettingRegistry
+  ],
   activate: (
     app: JupyterFrontEnd,
     palette: ICommandPalette | null,
     launcher: ILauncher | null,
-    restorer: ILayoutRestorer | null
+    restorer: ILayoutRestorer | null,
+    translator: ITranslator | null,
+    settings: ISettingRegistry | null
   ) => {
+    const trans = bundle(translator);
     // `/lab?nbctl` opens JupyterLab on the panel (make demo prints such a link).
     const openOnStart = new URLSearchParams(window.location.search).has(
       'nbctl'
     );
-    const model = new NotebooksModel();
-    const panel = new NotebooksPanel(model);
+    const model = new NotebooksModel(trans);
+    // One tab per notebook in the main area, found again by its id.
+    const details = new Map<string, NotebookDetail>();
+    const showDetails = (name: string, section: DetailSection = 'overview') => {
+      let tab = details.get(name);
+      if (!tab || tab.isDisposed) {
+        tab = new NotebookDetail({
+          model,
+          name,
+          actions: panel.actions,
+          trans,
+          icon: nbctlIcon
+        });
+        details.set(name, tab);
+        app.shell.add(tab, 'main');
+      }
+      app.shell.activateById(tab.id);
+      tab.showSection(section);
+    };
+    const panel = new NotebooksPanel({
+      model,
+      commands: app.commands,
+      trans,
+      translator: translator ?? undefined,
+      showDetails
+    });
     panel.title.icon = nbctlIcon;
+    addRowCommands(app.commands, panel, trans);
+    if (settings) {
+      void settings.load(PLUGIN_ID).then(
+        loaded => {
+          const apply = () => {
+            model.interval = loaded.get('pollInterval').composite as number;
+            model.notifyReady = loaded.get('notifyReady').composite as boolean;
+            panel.openIn = loaded.get('openIn').composite as
+              'new-tab' | 'this-tab';
+          };
+          apply();
+          loaded.changed.connect(apply);
+        },
+        error => console.warn(`jupyter-nbctl: settings not loaded: ${error}`)
+      );
+    }
     restorer?.add(panel, 'nbctl-panel');
     app.commands.addCommand(CommandIDs.open, {
-      label: 'Kubernetes Notebooks',
-      caption: 'Launch and manage your notebooks on Kubernetes',
+      label: trans.__('Kubernetes Notebooks'),
+      caption: trans.__('Launch and manage your notebooks on Kubernetes'),
       icon: nbctlIcon,
       execute: () => app.shell.activateById(panel.id)
     });
     app.commands.addCommand(CommandIDs.refresh, {
-      label: 'Refresh Kubernetes Notebooks',
+      label: trans.__('Refresh Kubernetes Notebooks'),
       execute: () => model.refresh()
     });
     void placePanel().then(placed => {
@@ -90,8 +146,10 @@ const inside: JupyterFrontEndPlugin<void> = {
   description:
     "Warns the user of a jupyter-nbctl notebook, in the notebook's own JupyterLab, before an idle stop.",
   autoStart: true,
-  activate: (app: JupyterFrontEnd) => {
-    void app.restored.then(() => new InsideWatch());
+  optional: [ITranslator],
+  activate: (app: JupyterFrontEnd, translator: ITranslator | null) => {
+    const trans = bundle(translator);
+    void app.restored.then(() => new InsideWatch(trans));
   }
 };
 

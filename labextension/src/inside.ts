@@ -5,6 +5,7 @@
  * next probe). Outside a notebook the server says so and this stays quiet.
  */
 import { Notification } from '@jupyterlab/apputils';
+import { TranslationBundle } from '@jupyterlab/translation';
 import { Poll } from '@lumino/polling';
 
 import { post, requestAPI } from './api';
@@ -12,7 +13,10 @@ import { clock } from './components/CullingNotice';
 import { ICulling, ISelf } from './tokens';
 
 export class InsideWatch {
-  constructor(interval = 20000) {
+  constructor(
+    private readonly _trans: TranslationBundle,
+    interval = 20000
+  ) {
     this._poll = new Poll({
       factory: () => this._look(),
       frequency: { interval, backoff: true, max: 5 * 60000 },
@@ -54,8 +58,10 @@ export class InsideWatch {
         culling.reason === 'IdleWarning'
           ? [
               {
-                label: 'Keep running',
-                caption: 'Use this notebook now, so that it is not idle',
+                label: this._trans.__('Keep running'),
+                caption: this._trans.__(
+                  'Use this notebook now, so that it is not idle'
+                ),
                 callback: () => void this._keep()
               }
             ]
@@ -64,13 +70,17 @@ export class InsideWatch {
   }
 
   private _text(culling: ICulling): string {
-    return `This notebook stops at ${clock(culling.stopAt)}. ${culling.message}`;
+    return this._trans.__(
+      'This notebook stops at %1. %2',
+      clock(culling.stopAt),
+      culling.message
+    );
   }
 
   private async _keep(): Promise<void> {
     try {
       await post<ISelf>('self/keep-running');
-      Notification.success('This notebook keeps running.', {
+      Notification.success(this._trans.__('This notebook keeps running.'), {
         autoClose: 4000
       });
     } catch (error) {

@@ -5,6 +5,7 @@
  * message.
  */
 import { Notification } from '@jupyterlab/apputils';
+import { TranslationBundle } from '@jupyterlab/translation';
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
@@ -17,11 +18,12 @@ import {
   INotebook,
   IResizeRequest,
   ITemplate,
+  IUpdateView,
   IWorkspace
 } from './tokens';
 
 export class NotebooksModel {
-  constructor() {
+  constructor(private readonly _trans: TranslationBundle) {
     this._poll = new Poll({
       factory: () => this._refresh(),
       frequency: { interval: 3000, backoff: true, max: 30000 },
@@ -61,6 +63,18 @@ export class NotebooksModel {
     return this._loaded;
   }
 
+  /** Seconds between refreshes while the panel is shown (the pollInterval setting). */
+  set interval(seconds: number) {
+    this._poll.frequency = {
+      ...this._poll.frequency,
+      interval: seconds * 1000,
+      max: Math.max(30000, seconds * 1000)
+    };
+  }
+
+  /** Whether a launch or Start is told when ready or failed (the notifyReady setting). */
+  notifyReady = true;
+
   /** Poll now (after an action, or when the panel is shown). */
   refresh(): Promise<void> {
     return this._poll.refresh();
@@ -72,22 +86,33 @@ export class NotebooksModel {
   async launch(request: ILaunchRequest): Promise<INotebook> {
     const made = await this._act(
       post<INotebook>('notebooks', request),
-      `${request.name} was accepted: you are told when it is ready`,
+      this._trans.__(
+        '%1 was accepted: you are told when it is ready',
+        request.name
+      ),
       'info'
     );
     this._awaited.add(request.name);
+    // Listed at once, so that focus can move to it before the next poll.
+    if (!this._notebooks.some(nb => nb.name === made.name)) {
+      this._notebooks = [...this._notebooks, made];
+      this._changed.emit();
+    }
     return made;
   }
 
   stop(name: string): Promise<INotebook> {
     this._awaited.delete(name);
-    return this._act(post(`notebooks/${name}/stop`), `${name} is stopping`);
+    return this._act(
+      post(`notebooks/${name}/stop`),
+      this._trans.__('%1 is stopping', name)
+    );
   }
 
   async start(name: string): Promise<INotebook> {
     const started = await this._act(
       post<INotebook>(`notebooks/${name}/start`),
-      `${name} is starting: you are told when it is ready`,
+      this._trans.__('%1 is starting: you are told when it is ready', name),
       'info'
     );
     this._awaited.add(name);
@@ -98,8 +123,12 @@ export class NotebooksModel {
     return this._act(
       post(`notebooks/${name}/resize`, request),
       request.resources
-        ? `${name} restarts with its new resources`
-        : `The workspace of ${name} grows to ${request.workspace?.size}`
+        ? this._trans.__('%1 restarts with its new resources', name)
+        : this._trans.__(
+            'The workspace of %1 grows to %2',
+            name,
+            request.workspace?.size ?? ''
+          )
     );
   }
 
@@ -107,14 +136,14 @@ export class NotebooksModel {
   keepRunning(name: string): Promise<INotebook> {
     return this._act(
       post<INotebook>(`notebooks/${name}/keep-running`),
-      `${name} keeps running`
+      this._trans.__('%1 keeps running', name)
     );
   }
 
   update(name: string): Promise<INotebook> {
     return this._act(
       post(`notebooks/${name}/update`),
-      `${name} moves to the newest template`
+      this._trans.__('%1 restarts on its template’s newest revision', name)
     );
   }
 
@@ -126,8 +155,8 @@ export class NotebooksModel {
         { method: 'DELETE' }
       ),
       withWorkspace
-        ? `${name} and its workspace were deleted`
-        : `${name} was deleted; its workspace is kept`
+        ? this._trans.__('%1 and its workspace were deleted', name)
+        : this._trans.__('%1 was deleted; its workspace is kept', name)
     );
   }
 
@@ -135,7 +164,7 @@ export class NotebooksModel {
   removeWorkspace(name: string): Promise<void> {
     return this._act(
       requestAPI<void>(`workspace-claims/${name}`, { method: 'DELETE' }),
-      `Workspace ${name} was deleted`
+      this._trans.__('Workspace %1 was deleted', name)
     );
   }
 
@@ -153,6 +182,16 @@ export class NotebooksModel {
       );
       throw error;
     }
+  }
+
+  /** One notebook, fresh from the server. */
+  notebook(name: string): Promise<INotebook> {
+    return requestAPI(`notebooks/${name}`);
+  }
+
+  /** What Update would change, and whether it restarts the notebook. */
+  updatePreview(name: string): Promise<IUpdateView> {
+    return requestAPI(`notebooks/${name}/update`);
   }
 
   events(name: string): Promise<{ items: IEvent[] }> {
@@ -219,21 +258,29 @@ export class NotebooksModel {
   private _tellArrivals(): void {
     for (const name of [...this._awaited]) {
       const nb = this._notebooks.find(n => n.name === name);
-      if (!nb || nb.stopped) {
+      if (!nb || nb.stopped || !this.notifyReady) {
         this._awaited.delete(name);
       } else if (nb.phase === 'Running' && nb.ready) {
         this._awaited.delete(name);
-        Notification.success(`${name} is ready`, {
+        Notification.success(this._trans.__('%1 is ready', name), {
           autoClose: 10000,
           actions: this.opener
-            ? [{ label: 'Open', callback: () => this.opener?.(nb) }]
+            ? [
+                {
+                  label: this._trans.__('Open'),
+                  callback: () => this.opener?.(nb)
+                }
+              ]
             : []
         });
       } else if (nb.phase === 'Failed') {
         this._awaited.delete(name);
-        Notification.error(`${name} cannot start: ${nb.message || nb.reason}`, {
-          autoClose: false
-        });
+        Notification.error(
+          this._trans.__('%1 cannot start: %2', name, nb.message || nb.reason),
+          {
+            autoClose: false
+          }
+        );
       }
     }
   }

@@ -3,6 +3,10 @@
  * them, so the launch form can check bounds before the server does.
  */
 
+import { TranslationBundle } from '@jupyterlab/translation';
+
+import { bundle } from './i18n';
+
 const BINARY: Record<string, number> = {
   Ki: 2 ** 10,
   Mi: 2 ** 20,
@@ -47,34 +51,44 @@ export function parseQuantity(text: string): number | null {
 export function boundsProblem(
   what: string,
   text: string,
-  bounds: { min?: string; max?: string }
+  bounds: { min?: string; max?: string },
+  trans: TranslationBundle = bundle()
 ): string | null {
   const value = parseQuantity(text);
   if (value === null) {
-    return `${what} must be a quantity such as ${what === 'CPU' ? '500m or 2' : '4Gi'}`;
+    return trans.__(
+      '%1 must be a quantity such as %2',
+      what,
+      what === trans.__('CPU') ? '500m or 2' : '4Gi'
+    );
   }
   if (bounds.min !== undefined && value < (parseQuantity(bounds.min) ?? 0)) {
-    return `${what} must be at least ${bounds.min}`;
+    return trans.__('%1 must be at least %2', what, bounds.min);
   }
   if (
     bounds.max !== undefined &&
     value > (parseQuantity(bounds.max) ?? Infinity)
   ) {
-    return `${what} must be at most ${bounds.max}`;
+    return trans.__('%1 must be at most %2', what, bounds.max);
   }
   return null;
 }
 
 /** The rule the API server applies to a notebook's name. */
-export function nameProblem(name: string): string | null {
+export function nameProblem(
+  name: string,
+  trans: TranslationBundle = bundle()
+): string | null {
   if (!name) {
-    return 'Give the notebook a name';
+    return trans.__('Give the notebook a name');
   }
   if (name.length > 52) {
-    return 'At most 52 characters';
+    return trans.__('At most 52 characters');
   }
   if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(name)) {
-    return "Lowercase letters, digits and '-'; start with a letter, end with a letter or digit";
+    return trans.__(
+      "Lowercase letters, digits and '-'; start with a letter, end with a letter or digit"
+    );
   }
   return null;
 }

@@ -8,6 +8,12 @@ export namespace CommandIDs {
   export const launch = 'nbctl:launch';
   export const refresh = 'nbctl:refresh';
   export const keepRunning = 'nbctl:keep-running';
+  export const resize = 'nbctl:resize';
+  export const update = 'nbctl:update';
+  export const events = 'nbctl:events';
+  export const logs = 'nbctl:logs';
+  export const remove = 'nbctl:delete';
+  export const details = 'nbctl:details';
 }
 
 export type Phase =
@@ -174,4 +180,19 @@ export interface IEvent {
 export interface ILogs {
   container: string;
   text: string;
+}
+
+export interface IRevisionChange {
+  what: string;
+  before?: string;
+  after?: string;
+}
+
+/** What Update would do: GET /nbctl/api/notebooks/{name}/update. */
+export interface IUpdateView {
+  current?: string;
+  latest?: string;
+  available: boolean;
+  restarts: boolean;
+  changes: IRevisionChange[];
 }

@@ -11,27 +11,9 @@ import {
 } from '@jupyterlab/galata';
 import * as path from 'path';
 
+import { menuOf, openPanel, row, shoot } from './helpers';
+
 const shots = process.env.NBCTL_UI_SCREENSHOTS;
-
-async function shoot(
-  page: IJupyterLabPageFixture,
-  name: string
-): Promise<void> {
-  if (shots) {
-    await page
-      .locator('#nbctl-panel')
-      .screenshot({ path: path.join(shots, `${name}.png`) });
-  }
-}
-
-async function openPanel(page: IJupyterLabPageFixture): Promise<void> {
-  await page.locator('.jp-SideBar [data-id="nbctl-panel"]').click();
-  await expect(page.locator('#nbctl-panel')).toBeVisible();
-}
-
-function row(page: IJupyterLabPageFixture, name: string) {
-  return page.locator(`#nbctl-panel [data-notebook="${name}"]`);
-}
 
 async function launch(
   page: IJupyterLabPageFixture,
@@ -104,7 +86,11 @@ test('alice launches, resizes, stops, starts and deletes a notebook from the sid
   await shoot(page, 'notebooks-dark');
   await page.theme.setLightTheme();
 
-  await row(page, 'lab').getByRole('button', { name: 'Resize lab' }).click();
+  await (
+    await menuOf(page, 'lab')
+  )
+    .getByRole('menuitem', { name: 'Resize…' })
+    .click();
   await row(page, 'lab').getByLabel('CPU', { exact: true }).fill('3');
   await row(page, 'lab')
     .getByRole('button', { name: 'Resize and restart' })
@@ -123,7 +109,11 @@ test('alice launches, resizes, stops, starts and deletes a notebook from the sid
     row(page, 'lab').locator('[data-phase="Running"]')
   ).toBeVisible();
 
-  await row(page, 'lab').getByRole('button', { name: 'Delete lab' }).click();
+  await (
+    await menuOf(page, 'lab')
+  )
+    .getByRole('menuitem', { name: 'Delete…' })
+    .click();
   await expect(page.locator('.jp-Dialog')).toContainText(
     'Delete notebook lab?'
   );
@@ -148,7 +138,7 @@ test('alice launches, resizes, stops, starts and deletes a notebook from the sid
   await expect(kept).toHaveCount(0);
 });
 
-test('a launch with a taken name shows the server message', async ({
+test('a taken name is said on the field as it is typed, a free one is suggested, and memory has a unit', async ({
   page
 }) => {
   await openPanel(page);
@@ -156,12 +146,22 @@ test('a launch with a taken name shows the server message', async ({
     row(page, 'taken').locator('[data-phase="Running"]')
   ).toBeVisible();
 
-  await launch(page, 'taken', '1', false);
-
-  await expect(page.locator('#nbctl-panel .jp-nbctl-launch')).toContainText(
-    'A notebook named taken already exists'
+  await page.getByRole('button', { name: 'Launch jupyter-scipy' }).click();
+  const name = page.locator('#nbctl-name');
+  await expect(name).toHaveValue('jupyter-scipy');
+  await name.fill('taken');
+  await expect(page.locator('#nbctl-name-problem')).toContainText(
+    'You already have a notebook named taken'
   );
-  await expect(page.locator('.Toastify')).toContainText('already exists');
+  await expect(
+    page.getByRole('button', { name: 'Launch', exact: true })
+  ).toBeDisabled();
+  // "2" is two gibibytes, never two bytes: the unit is always chosen
+  await page.locator('#nbctl-memory').fill('2');
+  await expect(page.getByRole('combobox', { name: 'Memory unit' })).toHaveValue(
+    'Gi'
+  );
+  await page.keyboard.press('Escape');
 });
 
 test("Open shows the notebook's own JupyterLab in a new tab", async ({
@@ -232,7 +232,7 @@ test('an idle notebook warns its owner, and Keep running keeps it', async ({
   const warning = idle.locator('[data-culling="Warning"]');
   await expect(warning).toBeVisible({ timeout: 90000 });
   await expect(warning).toContainText('Stops at');
-  await expect(warning).toContainText('after 10 minutes idle');
+  await expect(warning).toContainText('after 1 hour idle');
   await shoot(page, 'culling-warning');
 
   await idle.getByRole('button', { name: 'Keep idle running' }).click();
@@ -245,3 +245,50 @@ test('an idle notebook warns its owner, and Keep running keeps it', async ({
 });
 
 void galata;
+
+test("a notebook's tab shows its overview, its events as they arrive and its log, followed", async ({
+  page
+}) => {
+  await openPanel(page);
+  const real = row(page, 'real');
+  await expect(real.locator('[data-phase="Running"]')).toBeVisible();
+  await real.getByRole('button', { name: 'Details of real' }).click();
+
+  const tab = page.locator('#nbctl-detail-real');
+  await expect(tab).toBeVisible();
+  const overview = tab.locator('[data-section="overview"]');
+  await expect(overview).toContainText('JupyterLab (built here)');
+  await expect(overview).toContainText('alice');
+  await expect(overview).toContainText('real-workspace');
+  await expect(overview).toContainText(/ago/);
+
+  // Kubernetes' events of the notebook and its pod, to the second, never in microseconds
+  const events = tab.locator('[data-section="events"] tbody tr');
+  await expect(events.filter({ hasText: 'Started' }).first()).toBeVisible();
+  for (const cell of await events.locator('td:first-child').all()) {
+    await expect(cell).not.toHaveText(/\.\d{3,}/);
+  }
+  // a Normal event is not shown as a warning
+  await expect(
+    events.filter({ hasText: 'Started' }).first().locator('.jp-mod-warning')
+  ).toHaveCount(0);
+
+  // its Jupyter server's own log, and Copy
+  const log = tab.locator('.jp-nbctl-log');
+  await expect(log).toContainText('Jupyter Server', { timeout: 60000 });
+  await expect(
+    tab.getByRole('button', { name: 'Copy', exact: true })
+  ).toBeEnabled();
+  if (shots) {
+    await page.screenshot({ path: path.join(shots, 'detail.png') });
+  }
+
+  // the menu's Log comes back to the same tab, at its log
+  await (
+    await menuOf(page, 'real')
+  )
+    .getByRole('menuitem', { name: 'Log' })
+    .click();
+  await expect(page.locator('#nbctl-detail-real')).toHaveCount(1);
+  await expect(tab.locator('[data-section="log"]')).toBeFocused();
+});

@@ -1,5 +1,6 @@
 import React from 'react';
 
+import { useTrans } from '../i18n';
 import { ICulling } from '../tokens';
 
 /** Props of CullingNotice. */
@@ -32,10 +33,11 @@ export function CullingNotice({
   name,
   onKeepRunning
 }: ICullingNoticeProps): JSX.Element | null {
+  const trans = useTrans();
   if (culling.state === 'Active') {
     return culling.keptUntil ? (
       <div className="jp-nbctl-culling" data-culling="Kept">
-        Kept running until {clock(culling.keptUntil)}.
+        {trans.__('Kept running until %1.', clock(culling.keptUntil))}
       </div>
     ) : null;
   }
@@ -48,7 +50,7 @@ export function CullingNotice({
     >
       <span>
         {culling.state === 'Warning' ? (
-          <strong>Stops at {clock(culling.stopAt)}</strong>
+          <strong>{trans.__('Stops at %1', clock(culling.stopAt))}</strong>
         ) : null}{' '}
         {culling.message}
       </span>
@@ -57,10 +59,10 @@ export function CullingNotice({
           className="jp-mod-styled jp-mod-accept jp-nbctl-keep"
           onClick={onKeepRunning}
           disabled={!onKeepRunning}
-          aria-label={`Keep ${name} running`}
+          aria-label={trans.__('Keep %1 running', name)}
           data-action="keep-running"
         >
-          Keep running
+          {trans.__('Keep running')}
         </button>
       )}
     </div>

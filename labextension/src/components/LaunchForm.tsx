@@ -1,7 +1,10 @@
+import { HTMLSelect } from '@jupyterlab/ui-components';
 import React, { useState } from 'react';
 
+import { useTrans } from '../i18n';
 import { boundsProblem, nameProblem, parseQuantity } from '../quantity';
 import { ILaunchRequest, ITemplate, IWorkspace } from '../tokens';
+import { QuantityInput } from './QuantityInput';
 
 /** Props of LaunchForm. */
 export interface ILaunchFormProps {
@@ -15,6 +18,27 @@ export interface ILaunchFormProps {
   kept?: IWorkspace[];
   /** The kept workspace to reattach, when the user came from its Reattach. */
   reattach?: string;
+  /** Names of my notebooks: taken, so said on the field as I type. */
+  taken?: string[];
+}
+
+/** The template's name, or with the first free number after it: "scipy", "scipy-2". */
+export function suggestName(template: string, taken: string[]): string {
+  const base =
+    template
+      .toLowerCase()
+      .replace(/[^-a-z0-9]+/g, '-')
+      .replace(/^[^a-z]+/, '')
+      .slice(0, 40)
+      .replace(/-+$/, '') || 'notebook';
+  if (!taken.includes(base)) {
+    return base;
+  }
+  for (let i = 2; ; i++) {
+    if (!taken.includes(`${base}-${i}`)) {
+      return `${base}-${i}`;
+    }
+  }
 }
 
 /**
@@ -26,14 +50,16 @@ export function LaunchForm({
   onLaunch,
   onCancel,
   kept = [],
-  reattach
+  reattach,
+  taken = []
 }: ILaunchFormProps): JSX.Element {
+  const trans = useTrans();
   const bounds = template.resources;
   const offer = template.workspace;
   const [claim, setClaim] = useState(offer ? (reattach ?? '') : '');
   const [size, setSize] = useState(offer?.size.default ?? '');
   const [deleteWithIt, setDeleteWithIt] = useState(false);
-  const [name, setName] = useState('');
+  const [name, setName] = useState(() => suggestName(template.name, taken));
   const [cpu, setCpu] = useState(bounds.cpu.default);
   const [memory, setMemory] = useState(bounds.memory.default);
   const [gpu, setGpu] = useState(bounds.gpu.default);
@@ -45,18 +71,26 @@ export function LaunchForm({
   const [serverError, setServerError] = useState<string | null>(null);
 
   const problems = {
-    name: nameProblem(name),
-    cpu: boundsProblem('CPU', cpu, bounds.cpu),
-    memory: boundsProblem('Memory', memory, bounds.memory),
+    name:
+      nameProblem(name, trans) ??
+      (taken.includes(name)
+        ? trans.__('You already have a notebook named %1', name)
+        : null),
+    cpu: boundsProblem(trans.__('CPU'), cpu, bounds.cpu, trans),
+    memory: boundsProblem(trans.__('Memory'), memory, bounds.memory, trans),
     gpu:
       gpu < bounds.gpu.min || gpu > bounds.gpu.max
-        ? `GPUs must be between ${bounds.gpu.min} and ${bounds.gpu.max}`
+        ? trans.__(
+            'GPUs must be between %1 and %2',
+            bounds.gpu.min,
+            bounds.gpu.max
+          )
         : null,
     size:
       offer && !claim
-        ? (boundsProblem('Workspace size', size, offer.size) ??
+        ? (boundsProblem(trans.__('Workspace size'), size, offer.size, trans) ??
           ((parseQuantity(size) ?? 0) <= 0
-            ? 'Workspace size must be more than zero'
+            ? trans.__('Workspace size must be more than zero')
             : null))
         : null
   };
@@ -101,7 +135,12 @@ export function LaunchForm({
       <label htmlFor={id}>{label}</label>
       {input}
       {problem && (
-        <span className="jp-nbctl-problem" id={`${id}-problem`} role="alert">
+        // Polite, not an alert: it changes with each key typed.
+        <span
+          className="jp-nbctl-problem"
+          id={`${id}-problem`}
+          aria-live="polite"
+        >
           {problem}
         </span>
       )}
@@ -112,26 +151,34 @@ export function LaunchForm({
     <form
       className="jp-nbctl-launch"
       onSubmit={submit}
-      aria-label={`Launch ${template.displayName}`}
+      onKeyDown={e => {
+        if (e.key === 'Escape') {
+          e.stopPropagation();
+          onCancel();
+        }
+      }}
+      aria-label={trans.__('Launch %1', template.displayName)}
     >
-      <h3>Launch {template.displayName}</h3>
+      <h3>{trans.__('Launch %1', template.displayName)}</h3>
       {field(
         'nbctl-name',
-        'Name',
+        trans.__('Name'),
         name ? problems.name : null,
         <input
           id="nbctl-name"
           className="jp-mod-styled"
           value={name}
           autoFocus
+          onFocus={e => e.target.select()}
           placeholder="my-notebook"
           aria-invalid={!!(name && problems.name)}
+          aria-describedby={problems.name ? 'nbctl-name-problem' : undefined}
           onChange={e => setName(e.target.value)}
         />
       )}
       {template.configurations.length > 0 && (
         <fieldset className="jp-nbctl-field">
-          <legend>Configurations</legend>
+          <legend>{trans.__('Configurations')}</legend>
           {template.configurations.map(c => (
             <label
               key={c.name}
@@ -159,32 +206,38 @@ export function LaunchForm({
       )}
       {field(
         'nbctl-cpu',
-        `CPU${bounds.cpu.max ? ` (up to ${bounds.cpu.max})` : ''}`,
+        bounds.cpu.max
+          ? trans.__('CPU (up to %1)', bounds.cpu.max)
+          : trans.__('CPU'),
         problems.cpu,
-        <input
+        <QuantityInput
           id="nbctl-cpu"
-          className="jp-mod-styled"
+          kind="cpu"
+          label={trans.__('CPU')}
           value={cpu}
-          aria-invalid={!!problems.cpu}
-          onChange={e => setCpu(e.target.value)}
+          invalid={!!problems.cpu}
+          onChange={setCpu}
         />
       )}
       {field(
         'nbctl-memory',
-        `Memory${bounds.memory.max ? ` (up to ${bounds.memory.max})` : ''}`,
+        bounds.memory.max
+          ? trans.__('Memory (up to %1)', bounds.memory.max)
+          : trans.__('Memory'),
         problems.memory,
-        <input
+        <QuantityInput
           id="nbctl-memory"
-          className="jp-mod-styled"
+          kind="bytes"
+          label={trans.__('Memory')}
           value={memory}
-          aria-invalid={!!problems.memory}
-          onChange={e => setMemory(e.target.value)}
+          invalid={!!problems.memory}
+          onChange={setMemory}
         />
       )}
       {bounds.gpu.max > 0 &&
         field(
           'nbctl-gpu',
-          'GPUs',
+          trans.__('GPUs (%1 to %2)', bounds.gpu.min, bounds.gpu.max),
           problems.gpu,
           <input
             id="nbctl-gpu"
@@ -198,35 +251,47 @@ export function LaunchForm({
         )}
       {offer ? (
         <fieldset className="jp-nbctl-field" aria-label="Workspace">
-          <legend>Workspace (your files, at {offer.mountPath})</legend>
+          <legend>
+            {trans.__('Workspace (your files, at %1)', offer.mountPath)}
+          </legend>
           {kept.length > 0 && (
-            <select
+            <HTMLSelect
               id="nbctl-workspace"
-              className="jp-mod-styled"
-              aria-label="Workspace to use"
+              aria-label={trans.__('Workspace to use')}
               value={claim}
               onChange={e => setClaim(e.target.value)}
             >
-              <option value="">A new workspace</option>
+              <option value="">{trans.__('A new workspace')}</option>
               {kept.map(w => (
                 <option key={w.name} value={w.name}>
-                  Reattach {w.name} (kept from {w.notebook}
-                  {w.size ? `, ${w.size}` : ''})
+                  {w.size
+                    ? trans.__(
+                        'Reattach %1 (kept from %2, %3)',
+                        w.name,
+                        w.notebook,
+                        w.size
+                      )
+                    : trans.__(
+                        'Reattach %1 (kept from %2)',
+                        w.name,
+                        w.notebook
+                      )}
                 </option>
               ))}
-            </select>
+            </HTMLSelect>
           )}
           {!claim &&
             field(
               'nbctl-workspace-size',
-              `Size${sizeRange(offer.size.min, offer.size.max)}`,
+              trans.__('Size') + sizeRange(offer.size.min, offer.size.max),
               problems.size,
-              <input
+              <QuantityInput
                 id="nbctl-workspace-size"
-                className="jp-mod-styled"
+                kind="bytes"
+                label={trans.__('Workspace size')}
                 value={size}
-                aria-invalid={!!problems.size}
-                onChange={e => setSize(e.target.value)}
+                invalid={!!problems.size}
+                onChange={setSize}
               />
             )}
           <label className="jp-nbctl-checkbox">
@@ -235,28 +300,32 @@ export function LaunchForm({
               checked={deleteWithIt}
               onChange={e => setDeleteWithIt(e.target.checked)}
             />
-            <span>Delete the workspace when I delete the notebook</span>
+            <span>
+              {trans.__('Delete the workspace when I delete the notebook')}
+            </span>
           </label>
         </fieldset>
       ) : (
         <p className="jp-nbctl-hint" role="note">
-          This template has no workspace: files in the notebook are lost each
-          time it stops.
+          {trans.__(
+            'This template has no workspace: files in the notebook are lost each time it stops.'
+          )}
         </p>
       )}
       {field(
         'nbctl-policy',
-        'Template updates',
+        trans.__('Template updates'),
         null,
-        <select
+        <HTMLSelect
           id="nbctl-policy"
-          className="jp-mod-styled"
           value={policy}
           onChange={e => setPolicy(e.target.value as 'Auto' | 'Manual')}
         >
-          <option value="Auto">Take them at each start (Auto)</option>
-          <option value="Manual">Only when I ask (Manual)</option>
-        </select>
+          <option value="Auto">
+            {trans.__('Take them at each start (Auto)')}
+          </option>
+          <option value="Manual">{trans.__('Only when I ask (Manual)')}</option>
+        </HTMLSelect>
       )}
       {serverError && (
         <p className="jp-nbctl-problem" role="alert">
@@ -269,14 +338,14 @@ export function LaunchForm({
           className="jp-mod-styled jp-mod-reject"
           onClick={onCancel}
         >
-          Cancel
+          {trans.__('Cancel')}
         </button>
         <button
           type="submit"
           className="jp-mod-styled jp-mod-accept"
           disabled={!valid || busy}
         >
-          Launch
+          {trans.__('Launch')}
         </button>
       </div>
     </form>

@@ -1,8 +1,19 @@
-import React, { useState } from 'react';
+import {
+  ellipsesIcon,
+  launchIcon,
+  runIcon,
+  stopIcon
+} from '@jupyterlab/ui-components';
+import React from 'react';
 
+import { useTrans } from '../i18n';
 import { boundsProblem, parseQuantity } from '../quantity';
+import { PanelState } from '../state';
 import { INotebook, IResizeRequest, ITemplate, Phase } from '../tokens';
 import { CullingNotice } from './CullingNotice';
+import { IconButton } from './IconButton';
+import { LaunchStages, launchStage } from './LaunchStages';
+import { QuantityInput } from './QuantityInput';
 import { StatusBadge } from './StatusBadge';
 
 /** What the list can ask the model to do. */
@@ -16,6 +27,13 @@ export interface INotebookActions {
   remove: (notebook: INotebook) => Promise<unknown>;
   events: (name: string) => void;
   logs: (name: string) => void;
+  /** The notebook's own tab in the main area, at a section. */
+  details: (
+    name: string,
+    section?: 'overview' | 'events' | 'log' | 'update'
+  ) => void;
+  /** The row's menu of the less frequent actions, opened at `anchor`. */
+  menu: (notebook: INotebook, anchor: HTMLElement) => void;
 }
 
 /** Props of NotebookList. */
@@ -24,35 +42,58 @@ export interface INotebookListProps {
   notebooks: INotebook[];
   /** The actions behind the buttons. */
   actions: INotebookActions;
-  /** The templates, for each notebook's bounds. */
+  /** The templates, for each notebook's bounds and display name. */
   templates?: ITemplate[];
+  /** The filter and the open resize form. */
+  state: PanelState;
 }
 
 /** The user's notebooks, each with its status and the actions its owner may take. */
 export function NotebookList({
   notebooks,
   actions,
-  templates = []
+  templates = [],
+  state
 }: INotebookListProps): JSX.Element {
+  const trans = useTrans();
   if (notebooks.length === 0) {
     return (
       <p className="jp-nbctl-empty">
-        You have no notebooks yet. Launch one from a template below.
+        {trans.__(
+          'You have no notebooks yet. Launch one from a template below.'
+        )}
+      </p>
+    );
+  }
+  const templateOf = (nb: INotebook) =>
+    templates.find(
+      t => t.name === nb.template.name && t.namespace === nb.template.namespace
+    );
+  const shown = notebooks.filter(nb =>
+    state.matches(nb.name, nb.template.name, templateOf(nb)?.displayName)
+  );
+  if (shown.length === 0) {
+    return (
+      <p className="jp-nbctl-empty">
+        {trans.__('No notebook matches “%1”.', state.filter)}
       </p>
     );
   }
   return (
-    <ul className="jp-nbctl-notebooks" aria-label="My notebooks">
-      {notebooks.map(nb => (
+    <ul className="jp-nbctl-notebooks" aria-label={trans.__('My notebooks')}>
+      {shown.map(nb => (
         <NotebookRow
           key={nb.name}
           notebook={nb}
           actions={actions}
-          template={templates.find(
-            t =>
-              t.name === nb.template.name &&
-              t.namespace === nb.template.namespace
-          )}
+          template={templateOf(nb)}
+          resizing={state.resizing === nb.name}
+          onResizeOpen={() => {
+            state.resizing = nb.name;
+          }}
+          onResized={() => {
+            state.resizing = null;
+          }}
         />
       ))}
     </ul>
@@ -77,71 +118,163 @@ export function shownPhase(nb: INotebook): Phase {
 function NotebookRow({
   notebook,
   actions,
-  template
+  template,
+  resizing,
+  onResizeOpen,
+  onResized
 }: {
   notebook: INotebook;
   actions: INotebookActions;
   template?: ITemplate;
+  resizing: boolean;
+  onResizeOpen: () => void;
+  onResized: () => void;
 }): JSX.Element {
-  const [resizing, setResizing] = useState(false);
+  const trans = useTrans();
+  const rowRef = React.useRef<HTMLLIElement>(null);
   // A Stop or Start sent and not yet answered: the row waits for it, not for a second press.
-  const [sending, setSending] = useState<'stop' | 'start' | null>(null);
+  const [sending, setSending] = React.useState<'stop' | 'start' | null>(null);
   const nb = notebook;
   const running = nb.phase === 'Running';
   const phase = shownPhase(nb);
+  const starting = launchStage(nb) !== null;
   const settling = sending !== null || phase !== nb.phase;
   const going = sending ?? (nb.stopped ? 'stop' : 'start');
-  const transition = going === 'stop' ? 'Stopping' : 'Starting';
   const toggle = (what: 'stop' | 'start') => {
     setSending(what);
     void actions[what](nb.name).finally(() => setSending(null));
   };
+  // The form was opened from the row's menu: focus goes back to its button.
+  const backToMenu = () =>
+    requestAnimationFrame(() =>
+      rowRef.current
+        ?.querySelector<HTMLElement>('[data-action="more"]')
+        ?.focus()
+    );
   const resources = [
-    nb.resources.cpu && `${nb.resources.cpu} CPU`,
+    nb.resources.cpu && trans.__('%1 CPU', nb.resources.cpu),
     nb.resources.memory && `${nb.resources.memory}`,
-    nb.resources.gpu ? `${nb.resources.gpu} GPU` : null
+    nb.resources.gpu ? trans.__('%1 GPU', nb.resources.gpu) : null
   ]
     .filter(Boolean)
     .join(' · ');
-  const button = (label: string, onClick: () => void, extra = '') => (
-    <button
-      className={`jp-nbctl-button ${extra}`}
-      onClick={onClick}
-      aria-label={`${label} ${nb.name}`}
-      data-action={label.toLowerCase()}
-    >
-      {label}
-    </button>
-  );
+  const stopTip = nb.workspace
+    ? trans.__(
+        'Stop %1: running kernels end; the files in its workspace are kept',
+        nb.name
+      )
+    : trans.__(
+        'Stop %1: running kernels end, and its files are lost (it has no workspace)',
+        nb.name
+      );
   return (
     <li
       className="jp-nbctl-notebook"
       data-notebook={nb.name}
       data-phase={nb.phase}
+      tabIndex={-1}
+      aria-label={nb.name}
+      ref={rowRef}
     >
       <div className="jp-nbctl-notebook-head">
-        <span className="jp-nbctl-notebook-name">{nb.name}</span>
+        <button
+          type="button"
+          className="jp-nbctl-notebook-name"
+          aria-label={trans.__('Details of %1', nb.name)}
+          title={trans.__(
+            'Details of %1: overview, events, log and updates, in a tab',
+            nb.name
+          )}
+          onClick={() => actions.details(nb.name)}
+        >
+          {nb.name}
+        </button>
         <StatusBadge phase={phase} />
         {nb.updateAvailable && (
           <span
             className="jp-nbctl-update"
-            title={`Revision ${nb.latestRevision} is available`}
+            title={trans.__(
+              'Its template has changed since this notebook started: Update (in ⋯) says what changes, and restarts it on the new revision'
+            )}
           >
-            update available
+            {trans.__('update available')}
+          </span>
+        )}
+        {nb.mine && (
+          <span className="jp-nbctl-row-actions">
+            {running && nb.url && (
+              <IconButton
+                icon={launchIcon}
+                label={trans.__('Open %1', nb.name)}
+                tooltip={trans.__('Open %1 in a new tab', nb.name)}
+                action="open"
+                onClick={() => actions.open(nb)}
+              />
+            )}
+            {settling ? (
+              <IconButton
+                icon={going === 'stop' ? stopIcon : runIcon}
+                label={
+                  going === 'stop'
+                    ? trans.__('Stopping %1', nb.name)
+                    : trans.__('Starting %1', nb.name)
+                }
+                tooltip={trans.__('Waiting for the cluster to catch up')}
+                action="settling"
+                disabled
+                text={
+                  going === 'stop'
+                    ? trans.__('Stopping…')
+                    : trans.__('Starting…')
+                }
+              />
+            ) : nb.stopped ? (
+              <IconButton
+                icon={runIcon}
+                label={trans.__('Start %1', nb.name)}
+                tooltip={trans.__('Start %1', nb.name)}
+                action="start"
+                onClick={() => toggle('start')}
+              />
+            ) : (
+              <IconButton
+                icon={stopIcon}
+                label={trans.__('Stop %1', nb.name)}
+                tooltip={stopTip}
+                action="stop"
+                onClick={() => toggle('stop')}
+              />
+            )}
+            <IconButton
+              icon={ellipsesIcon}
+              label={trans.__('More actions for %1', nb.name)}
+              tooltip={trans.__('Resize, update, events, logs, delete')}
+              action="more"
+              onClick={e => actions.menu(nb, e.currentTarget)}
+            />
           </span>
         )}
       </div>
       <div className="jp-nbctl-notebook-meta">
-        {nb.template.name}
+        {template?.displayName ?? nb.template.name}
         {resources && ` · ${resources}`}
         {nb.workspace
-          ? ` · workspace ${nb.workspace.capacity ?? nb.workspace.size ?? ''}`
-          : ' · no workspace'}
+          ? ` · ${trans.__('workspace %1', nb.workspace.capacity ?? nb.workspace.size ?? '')}`
+          : ` · ${trans.__('no workspace')}`}
       </div>
-      {!running && nb.message && (
-        <div className="jp-nbctl-reason" role="status">
-          <strong>{nb.reason}</strong>: {nb.message}
-        </div>
+      {starting ? (
+        <LaunchStages notebook={nb} onResize={onResizeOpen} />
+      ) : (
+        !running &&
+        nb.message &&
+        nb.reason !== 'Stopped' && (
+          <div
+            className={`jp-nbctl-reason${nb.phase === 'Failed' ? ' jp-mod-failed' : ''}`}
+            role="status"
+          >
+            <strong>{nb.reason}</strong>: {nb.message}
+          </div>
+        )
       )}
       {nb.culling && (
         <CullingNotice
@@ -157,45 +290,22 @@ function NotebookRow({
         nb.workspace.reason !== 'WaitingForVolume' &&
         nb.workspace.message && (
           <div className="jp-nbctl-reason" role="status">
-            <strong>Workspace</strong>: {nb.workspace.message}
+            <strong>{trans.__('Workspace')}</strong>: {nb.workspace.message}
           </div>
         )}
-      {nb.mine && (
-        <div className="jp-nbctl-actions">
-          {running &&
-            nb.url &&
-            button('Open', () => actions.open(nb), 'jp-mod-accept')}
-          {settling ? (
-            <button
-              className="jp-nbctl-button"
-              disabled
-              aria-label={`${transition} ${nb.name}`}
-              data-action="settling"
-            >
-              {transition}…
-            </button>
-          ) : nb.stopped ? (
-            button('Start', () => toggle('start'))
-          ) : (
-            button('Stop', () => toggle('stop'))
-          )}
-          {button('Resize', () => setResizing(r => !r))}
-          {nb.updateAvailable &&
-            button('Update', () => void actions.update(nb.name))}
-          {button('Events', () => actions.events(nb.name))}
-          {button('Logs', () => actions.logs(nb.name))}
-          {button('Delete', () => void actions.remove(nb), 'jp-mod-warn')}
-        </div>
-      )}
       {resizing && (
         <ResizeForm
           notebook={nb}
           template={template}
           onResize={async r => {
             await actions.resize(nb.name, r);
-            setResizing(false);
+            onResized();
+            backToMenu();
           }}
-          onCancel={() => setResizing(false)}
+          onCancel={() => {
+            onResized();
+            backToMenu();
+          }}
         />
       )}
     </li>
@@ -208,38 +318,49 @@ function ResizeForm(props: {
   onResize: (request: IResizeRequest) => Promise<void>;
   onCancel: () => void;
 }): JSX.Element {
+  const trans = useTrans();
   const nb = props.notebook;
   const bounds = props.template?.resources;
-  const [cpu, setCpu] = useState(nb.resources.cpu ?? bounds?.cpu.default ?? '');
-  const [memory, setMemory] = useState(
+  const [cpu, setCpu] = React.useState(
+    nb.resources.cpu ?? bounds?.cpu.default ?? ''
+  );
+  const [memory, setMemory] = React.useState(
     nb.resources.memory ?? bounds?.memory.default ?? ''
   );
   const now = nb.workspace?.size ?? '';
-  const [size, setSize] = useState(now);
+  const [size, setSize] = React.useState(now);
   const cpuChanged = cpu !== (nb.resources.cpu ?? bounds?.cpu.default ?? '');
   const memoryChanged =
     memory !== (nb.resources.memory ?? bounds?.memory.default ?? '');
   const sizeChanged = !!nb.workspace && size !== now;
   const sizeProblem = sizeChanged
     ? (boundsProblem(
-        'Workspace size',
+        trans.__('Workspace size'),
         size,
-        props.template?.workspace?.size ?? {}
+        props.template?.workspace?.size ?? {},
+        trans
       ) ??
       ((parseQuantity(size) ?? 0) < (parseQuantity(now) ?? 0)
-        ? `A workspace only grows: it is ${now} now`
+        ? trans.__('A workspace only grows: it is %1 now', now)
         : null))
     : null;
   const problems = [
-    cpuChanged && boundsProblem('CPU', cpu, bounds?.cpu ?? {}),
-    memoryChanged && boundsProblem('Memory', memory, bounds?.memory ?? {}),
+    cpuChanged && boundsProblem(trans.__('CPU'), cpu, bounds?.cpu ?? {}, trans),
+    memoryChanged &&
+      boundsProblem(trans.__('Memory'), memory, bounds?.memory ?? {}, trans),
     sizeProblem
   ].filter(Boolean);
   const restarts = cpuChanged || memoryChanged;
   return (
     <form
       className="jp-nbctl-resize"
-      aria-label={`Resize ${nb.name}`}
+      aria-label={trans.__('Resize %1', nb.name)}
+      onKeyDown={e => {
+        if (e.key === 'Escape') {
+          e.stopPropagation();
+          props.onCancel();
+        }
+      }}
       onSubmit={e => {
         e.preventDefault();
         if (!problems.length && (restarts || sizeChanged)) {
@@ -253,46 +374,59 @@ function ResizeForm(props: {
       }}
     >
       <label>
-        CPU{bounds?.cpu.max ? ` (up to ${bounds.cpu.max})` : ''}{' '}
-        <input
-          className="jp-mod-styled"
+        {bounds?.cpu.max
+          ? trans.__('CPU (up to %1)', bounds.cpu.max)
+          : trans.__('CPU')}{' '}
+        <QuantityInput
+          kind="cpu"
+          label={trans.__('CPU')}
+          autoFocus
           value={cpu}
-          onChange={e => setCpu(e.target.value)}
-          aria-label="CPU"
+          onChange={setCpu}
         />
       </label>
       <label>
-        Memory{bounds?.memory.max ? ` (up to ${bounds.memory.max})` : ''}{' '}
-        <input
-          className="jp-mod-styled"
+        {bounds?.memory.max
+          ? trans.__('Memory (up to %1)', bounds.memory.max)
+          : trans.__('Memory')}{' '}
+        <QuantityInput
+          kind="bytes"
+          label={trans.__('Memory')}
           value={memory}
-          onChange={e => setMemory(e.target.value)}
-          aria-label="Memory"
+          onChange={setMemory}
         />
       </label>
       {nb.workspace && (
         <label>
-          Workspace
           {props.template?.workspace?.size.max
-            ? ` (up to ${props.template.workspace.size.max})`
-            : ''}{' '}
-          <input
-            className="jp-mod-styled"
+            ? trans.__(
+                'Workspace (up to %1)',
+                props.template.workspace.size.max
+              )
+            : trans.__('Workspace')}{' '}
+          <QuantityInput
+            kind="bytes"
+            label={trans.__('Workspace size')}
             value={size}
-            onChange={e => setSize(e.target.value)}
-            aria-label="Workspace size"
+            onChange={setSize}
           />
         </label>
       )}
       {problems.map(p => (
-        <span key={String(p)} className="jp-nbctl-problem" role="alert">
+        <span key={String(p)} className="jp-nbctl-problem" aria-live="polite">
           {p}
         </span>
       ))}
       <p className="jp-nbctl-hint">
         {restarts
-          ? 'New CPU or memory restarts the notebook: running kernels stop; files in the workspace are kept.'
-          : 'A bigger workspace does not restart the notebook.'}
+          ? nb.workspace
+            ? trans.__(
+                'New CPU or memory restarts the notebook: running kernels stop; files in the workspace are kept.'
+              )
+            : trans.__(
+                'New CPU or memory restarts the notebook: running kernels stop, and its files are lost (it has no workspace).'
+              )
+          : trans.__('A bigger workspace does not restart the notebook.')}
       </p>
       <div className="jp-nbctl-actions">
         <button
@@ -300,14 +434,14 @@ function ResizeForm(props: {
           className="jp-mod-styled jp-mod-reject"
           onClick={props.onCancel}
         >
-          Cancel
+          {trans.__('Cancel')}
         </button>
         <button
           type="submit"
           className="jp-mod-styled jp-mod-accept"
           disabled={problems.length > 0 || !(restarts || sizeChanged)}
         >
-          {restarts ? 'Resize and restart' : 'Resize'}
+          {restarts ? trans.__('Resize and restart') : trans.__('Resize')}
         </button>
       </div>
     </form>
