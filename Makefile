@@ -8,10 +8,11 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint crds openapi bench screenshots browser controlplane node images clean
+.PHONY: help demo demo-hub test lint crds openapi bench screenshots browser controlplane node images clean
 
 help:
 	@echo "make demo   - a local cluster with a real node, the controller, the examples and JupyterLab as alice, until Ctrl-C"
+	@echo "make demo-hub - the demo behind a real JupyterHub, where alice and bob each log in"
 	@echo "make test   - lint and every test, against a real local control plane"
 	@echo "make crds   - regenerate deploy/crds from the models"
 	@echo "make openapi - regenerate docs/openapi.json from the API"
@@ -59,6 +60,10 @@ images: $(STAMP) $(PANEL) node
 
 demo: $(STAMP) $(PANEL) controlplane node images
 	$(PY) -m devcluster demo
+
+# The demo behind a real JupyterHub: alice and bob each log in (docs/hub.md).
+demo-hub: $(STAMP) $(PANEL) controlplane node images
+	$(PY) -m devcluster demo --hub
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -3,6 +3,7 @@
 python -m devcluster build   # build or find the binaries; prints their directory
 python -m devcluster up      # a cluster with the CRDs, until Ctrl-C (--real-node: with the real node)
 python -m devcluster demo    # the same, the controller, the examples and JupyterLab as alice
+python -m devcluster demo --hub  # and JupyterHub in front, where alice and bob each log in
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import NoReturn
 
 from devcluster.cluster import Cluster, build_binaries
 from devcluster.deployment import deploy_controller
+from devcluster.hub import PASSWORD, Hub
 from devcluster.install import (
     apply_real_node_template,
     install_crds,
@@ -75,6 +77,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("command", choices=["build", "up", "demo"])
     parser.add_argument(
+        "--hub",
+        action="store_true",
+        help="demo: JupyterHub in front, where alice and bob each log in to their own JupyterLab",
+    )
+    parser.add_argument(
         "--real-node",
         action="store_true",
         help="up: also the real node and the gateway (demo always has them)",
@@ -107,6 +114,11 @@ def main(argv: list[str] | None = None) -> int:
                     extra=[f"--NbctlApp.notebook_url_base={cluster.gateway_url}"],
                 )
                 stack.enter_context(lab)
+                if args.hub:
+                    assert cluster.workdir is not None
+                    hub = stack.enter_context(
+                        Hub(cluster, "default", cluster.gateway_url, cluster.workdir / "hub")
+                    )
             else:
                 install_rbac(cluster)
                 install_policies(cluster)
@@ -116,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
                 info["gateway"] = cluster.gateway_url
                 info["notebook"] = f"{cluster.gateway_url}/notebook/default/{DEMO_NOTEBOOK}/lab"
                 info["jupyterlab"] = f"{lab.url}/lab?nbctl&token={lab.token}"
+                if args.hub:
+                    info["hub"] = f"{hub.url}/hub/login"
             print(json.dumps({"event": "ready", **info}), flush=True)
             admin = info["kubeconfigs"]["admin"]
             print(
@@ -129,6 +143,11 @@ def main(argv: list[str] | None = None) -> int:
                     f"alice's notebook, through the gateway (Open it in the panel): {info['notebook']}\n"
                     f"JupyterLab, as alice: {info['jupyterlab']}\n"
                     if demo
+                    else ""
+                )
+                + (
+                    f"JupyterHub: {info['hub']} (alice or bob, password {PASSWORD})\n"
+                    if demo and args.hub
                     else ""
                 )
                 + "Ctrl-C stops it and removes everything it made.",

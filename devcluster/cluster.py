@@ -94,9 +94,10 @@ USERS: dict[str, User] = {
     "controller": User(
         CONTROLLER_USER, "20", ("system:serviceaccounts", "system:serviceaccounts:nbctl-system")
     ),
-    # A Jupyter server's own credential in a hub deployment: it may only
-    # impersonate alice (deploy/hub/impersonate-one-user.yaml).
+    # A Jupyter server's own credential in a hub deployment: each may only
+    # impersonate its one user (deploy/hub/impersonate-one-user.yaml).
     "alice-server": User("alice-server", "30"),
+    "bob-server": User("bob-server", "31"),
     "kube-controller-manager": User("system:kube-controller-manager", "2"),
     "kube-scheduler": User("system:kube-scheduler", "3"),
     # kwok is the kubelet of every fake node; it needs nodes, pods and leases.
