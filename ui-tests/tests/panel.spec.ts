@@ -72,6 +72,7 @@ test('alice launches, resizes, stops, starts and deletes a notebook from the sid
   await page.getByRole('button', { name: 'Cancel' }).click();
 
   await launch(page, 'lab', '2', true);
+  await shoot(page, 'launch-progress');
   await expect(page.locator('.Toastify')).toContainText('lab was accepted');
   await expect(
     row(page, 'lab').locator('[data-phase="Running"]')
