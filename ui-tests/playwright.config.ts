@@ -3,6 +3,8 @@
  * download browsers here). The pytest driver starts JupyterLab and passes
  * its address in TARGET_URL.
  */
+import { chromiumLaunch } from './chromium';
+
 // Galata ships its base settings as a CommonJS module, as Playwright's own examples load it.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
@@ -21,16 +23,6 @@ module.exports = {
     baseURL: process.env.TARGET_URL,
     video: 'off',
     trace: 'off',
-    launchOptions: {
-      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run'
-      ]
-    }
+    launchOptions: chromiumLaunch
   }
 };

@@ -6,6 +6,8 @@
  */
 import { defineConfig } from '@playwright/test';
 
+import { chromiumLaunch } from './chromium';
+
 export default defineConfig({
   testDir: './hub',
   timeout: 300000,
@@ -19,16 +21,6 @@ export default defineConfig({
     viewport: { width: 1280, height: 800 },
     video: 'off',
     trace: 'off',
-    launchOptions: {
-      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run'
-      ]
-    }
+    launchOptions: chromiumLaunch
   }
 });

@@ -2,8 +2,9 @@
 
 This test sets the stage (cluster, controller, a namespace with the seed's
 template offering spark-defaults, a notebook of bob's and one of alice's
-called `taken`, two of hers on the real node: `real`, and `idle`, which
-culling warns about), starts JupyterLab as alice with Galata's settings, and runs
+called `taken` (whose template then changes: an update is available), one
+no node has room for (`stuck`), two of hers on the real node: `real`, and
+`idle`, which culling warns about), starts JupyterLab as alice with Galata's settings, and runs
 `ui-tests/` with Playwright. Set NBCTL_UI_SCREENSHOTS to a folder to keep the
 screenshots (`make screenshots` writes docs/screenshots/).
 """
@@ -13,13 +14,11 @@ from __future__ import annotations
 import copy
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -28,11 +27,11 @@ from devcluster.cluster import REPO, Cluster
 from devcluster.controller import ControllerProcess
 from devcluster.install import apply_real_node_template, real_node_template, seed_documents
 from devcluster.processes import die_with_parent, free_port
+from jupyter_nbctl.models import GROUP, VERSION
 from tests.conftest import GATEWAY_ARGS
-from tests.controller.helpers import create, notebook, running_pod, wait_phase
+from tests.controller.helpers import create, notebook, running_pod, template, wait_phase
 from tests.extension.conftest import bind_users
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+from tests.ui.playwright import needs_chromium, run_playwright
 
 
 def _stage(cluster: Cluster, admin: Kube, bob: Kube, alice: Kube, namespace: str) -> None:
@@ -60,17 +59,27 @@ def _stage(cluster: Cluster, admin: Kube, bob: Kube, alice: Kube, namespace: str
     applied = json.dumps(culled)
     cluster.kubectl("apply", "--server-side", "--field-manager=nbctl-install", "-f", "-", input=applied)
     create(alice, namespace, notebook("idle", "culled"))
+    # One that no node has room for: 300 CPUs, where each node has 256 at most.
+    big = template("big", resources={"cpu": {"default": "300", "max": "300"}, "memory": {"default": "1Gi"}})
+    create(admin, namespace, big)
+    create(alice, namespace, notebook("stuck", "big"))
     running_pod(admin, namespace, "taken")
+    # And taken's template moves on while it runs: an update is available to it.
+    scipy = {
+        "name": "main",
+        "image": "kubeflownotebookswg/jupyter-scipy:v1.8.0",
+        "ports": [{"containerPort": 8888}],
+    }
+    admin.custom.patch_namespaced_custom_object(
+        GROUP,
+        VERSION,
+        namespace,
+        "templates",
+        "jupyter-scipy",
+        {"spec": {"template": {"spec": {"containers": [scipy]}}}},
+    )
     wait_phase(admin, namespace, "real", "Running", timeout=120)
     wait_phase(admin, namespace, "idle", "Running", timeout=120)
-
-
-def _run_or_report(report: Path, *args: Any, **kwargs: Any) -> subprocess.CompletedProcess[str]:
-    """subprocess.run, and a run cut short by its timeout fails with how far it got."""
-    try:
-        return subprocess.run(*args, **kwargs)
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"Playwright did not finish in time:\n{report.read_text()[-9000:]}")
 
 
 def _only() -> list[str]:
@@ -88,8 +97,7 @@ def test_the_panel_in_chromium(
     namespace: str,
     tmp_path: Path,
 ) -> None:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is needed: make test installs it (apt-get install chromium)")
+    needs_chromium()
     # Probes every 2 seconds: the culled notebook's warning comes while the browser looks.
     gateway_controller.args = [*GATEWAY_ARGS, "--probe-interval=2"]
     gateway_controller.restart()
@@ -128,27 +136,14 @@ def test_the_panel_in_chromium(
             except OSError:
                 assert time.monotonic() < deadline, (tmp_path / "jupyterlab.log").read_text()[-3000:]
                 time.sleep(0.3)
-        # Playwright's report goes to a file as it runs, so that a run cut short still shows how far it got.
-        report = tmp_path / "playwright.log"
-        with report.open("w") as out:
-            run = _run_or_report(
-                report,
-                # NBCTL_UI_ONLY narrows the run to the specs whose title matches, while working on them.
-                ["npx", "playwright", "test", "-c", "ui-tests/playwright.config.ts", *_only()],
-                cwd=REPO,
-                env={
-                    **env,
-                    "TARGET_URL": url,
-                    "CHROMIUM": CHROMIUM,
-                    "CI": "1",
-                    "NBCTL_UI_OUTPUT": str(tmp_path / "results"),
-                },
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                text=True,
-                timeout=1080,
-            )
+        run_playwright(
+            "ui-tests/playwright.config.ts",
+            tmp_path,
+            {**env, "TARGET_URL": url},
+            1080,
+            # NBCTL_UI_ONLY narrows the run to the specs whose title matches, while working on them.
+            *_only(),
+        )
     finally:
         lab.terminate()
         lab.wait(15)
-    assert run.returncode == 0, report.read_text()[-9000:]

@@ -9,13 +9,17 @@ import * as path from 'path';
 
 const shots = process.env.NBCTL_UI_SCREENSHOTS;
 
+/** A screenshot of the panel, or of the whole page, into NBCTL_UI_SCREENSHOTS when it is set. */
 export async function shoot(
   page: IJupyterLabPageFixture,
   name: string,
-  what: Locator = page.locator('#nbctl-panel')
+  what: Locator | 'page' = page.locator('#nbctl-panel')
 ): Promise<void> {
   if (shots) {
-    await what.screenshot({ path: path.join(shots, `${name}.png`) });
+    const file = path.join(shots, `${name}.png`);
+    await (what === 'page'
+      ? page.screenshot({ path: file })
+      : what.screenshot({ path: file }));
   }
 }
 

@@ -153,7 +153,7 @@ for (const theme of ['light', 'dark'] as const) {
           ).toBeVisible();
         }
         if (sidebar === 'narrowest') {
-          await shoot(page, `menu-${theme}`, page.locator('body'));
+          await shoot(page, `menu-${theme}`, 'page');
         }
         for (const item of await menu.locator('.lm-Menu-itemLabel').all()) {
           expect(await contrast(item)).toBeGreaterThanOrEqual(4.5);
@@ -218,6 +218,83 @@ for (const theme of ['light', 'dark'] as const) {
         await card.click();
         await page.getByRole('button', { name: 'Cancel', exact: true }).click();
         await expect(card).toBeFocused();
+      });
+
+      test('a start that no node has room for says so, with Resize as its fix', async ({
+        page
+      }) => {
+        const stuck = row(page, 'stuck');
+        const stages = stuck.locator('.jp-nbctl-stages[data-blocked="resize"]');
+        await slowExpect(stages).toBeVisible();
+        await expect(stages.locator('.jp-mod-done')).toHaveText(['Accepted']);
+        await expect(stages.locator('.jp-mod-blocked')).toHaveText('Scheduled');
+        await expect(stages).toContainText('Insufficient cpu');
+        if (theme === 'light' && sidebar === 'narrowest') {
+          await shoot(page, 'launch-stuck');
+        }
+        // the fix is at hand: the resize form, its bounds in its labels and its cost said
+        await stuck.getByRole('button', { name: 'Resize stuck' }).click();
+        const form = stuck.getByRole('form', { name: 'Resize stuck' });
+        await expect(form).toContainText('CPU (up to 300)');
+        await expect(form.getByLabel('CPU', { exact: true })).toBeFocused();
+        await form.getByLabel('CPU', { exact: true }).fill('2');
+        await expect(form).toContainText('running kernels stop');
+        await page.keyboard.press('Escape');
+        await expect(form).toHaveCount(0);
+        await expect(
+          stuck.getByRole('button', { name: 'More actions for stuck' })
+        ).toBeFocused();
+      });
+
+      test('an update says what changes and that the notebook restarts, before it is asked for', async ({
+        page
+      }) => {
+        const taken = row(page, 'taken');
+        const badge = taken.locator('.jp-nbctl-update');
+        await slowExpect(badge).toBeVisible();
+        await expect(badge).toHaveAttribute('title', /says what changes/);
+        const menu = await menuOf(page, 'taken');
+        await menu
+          .getByRole('menuitem', { name: /^Update to revision jupyter-scipy-/ })
+          .click();
+        const update = page.locator(
+          '#nbctl-detail-taken [data-section="update"]'
+        );
+        await expect(update).toBeFocused();
+        await expect(
+          update.getByRole('table', { name: 'What changes' })
+        ).toContainText('kubeflownotebookswg/jupyter-scipy:v1.8.0');
+        await expect(update).toContainText('running kernels stop');
+        await expect(
+          update.getByRole('button', { name: 'Restart to update' })
+        ).toBeVisible();
+      });
+
+      test("a notebook's tab: events to the second, only warnings marked, the log apart", async ({
+        page
+      }) => {
+        await row(page, 'real')
+          .getByRole('button', { name: 'Details of real' })
+          .click();
+        const tab = page.locator('#nbctl-detail-real');
+        const events = tab.locator('[data-section="events"] tbody tr');
+        await slowExpect(events.first()).toBeVisible();
+        for (const time of await events
+          .locator('td:first-child')
+          .allTextContents()) {
+          expect(time).not.toMatch(/\.\d{3,}|T\d\d:/);
+        }
+        for (const normal of await events
+          .and(page.locator('[data-type="Normal"]'))
+          .all()) {
+          await expect(normal.locator('.jp-mod-warning')).toHaveCount(0);
+        }
+        await expect(tab.locator('.jp-nbctl-log')).not.toBeEmpty();
+        for (const text of await tab
+          .locator('dt, dd, td, .jp-nbctl-log')
+          .all()) {
+          expect(await contrast(text)).toBeGreaterThanOrEqual(4.5);
+        }
       });
 
       test('the delete dialog defaults to Cancel, and focus returns to the row', async ({

@@ -293,3 +293,29 @@ test("a notebook's tab shows its overview, its events as they arrive and its log
   await expect(page.locator('#nbctl-detail-real')).toHaveCount(1);
   await expect(tab.locator('[data-section="log"]')).toBeFocused();
 });
+
+test("Restart to update moves the notebook to its template's newest revision", async ({
+  page
+}) => {
+  await openPanel(page);
+  const taken = row(page, 'taken');
+  await expect(taken.locator('.jp-nbctl-update')).toBeVisible();
+  await (
+    await menuOf(page, 'taken')
+  )
+    .getByRole('menuitem', { name: /^Update to revision/ })
+    .click();
+  await page
+    .locator('#nbctl-detail-taken')
+    .getByRole('button', { name: 'Restart to update' })
+    .click();
+  await expect(page.locator('.Toastify')).toContainText(
+    'taken restarts on its template’s newest revision'
+  );
+  // the restart takes it: no update left, running again
+  await expect(taken.locator('.jp-nbctl-update')).toHaveCount(0);
+  await expect(taken.locator('[data-phase="Running"]')).toBeVisible();
+  await expect(
+    page.locator('#nbctl-detail-taken [data-section="update"]')
+  ).toHaveCount(0);
+});
