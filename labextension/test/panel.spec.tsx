@@ -101,6 +101,11 @@ describe('shownPhase', () => {
       'Starting'
     );
   });
+  it('shows a notebook just accepted, without a status yet, as Pending', () => {
+    expect(shownPhase(notebook({ phase: 'Unknown', conditions: [] }))).toBe(
+      'Pending'
+    );
+  });
   it('keeps a failure as it is', () => {
     expect(shownPhase(notebook({ stopped: true, phase: 'Failed' }))).toBe(
       'Failed'

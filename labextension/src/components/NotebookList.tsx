@@ -103,7 +103,8 @@ export function NotebookList({
 /**
  * The phase to show: the notebook's own, unless its status has not caught up
  * with what its owner asked (a Stop of a running notebook, a Start of a
- * stopped one), which shows as the transition under way.
+ * stopped one), which shows as the transition under way; a notebook the
+ * controller has not yet seen is Pending, not Unknown.
  */
 export function shownPhase(nb: INotebook): Phase {
   if (nb.stopped && nb.phase !== 'Stopped' && nb.phase !== 'Failed') {
@@ -111,6 +112,10 @@ export function shownPhase(nb: INotebook): Phase {
   }
   if (!nb.stopped && nb.phase === 'Stopped') {
     return 'Starting';
+  }
+  if (nb.phase === 'Unknown' && nb.conditions.length === 0) {
+    // Just accepted: the controller has not written its status yet.
+    return nb.stopped ? 'Stopped' : 'Pending';
   }
   return nb.phase;
 }
