@@ -138,7 +138,7 @@ describe('PanelState', () => {
 });
 
 describe('NotebookList', () => {
-  it('gives each of my notebooks Open, Stop and a menu, with tooltips that say the cost', () => {
+  it('gives each of my notebooks Open, Stop and a menu, with tooltips that say the cost', async () => {
     const acts = actions();
     render(
       <NotebookList
@@ -159,7 +159,10 @@ describe('NotebookList', () => {
       /running kernels end, and its files are lost/
     );
     expect(screen.getByText(/JupyterLab \(SciPy\)/)).toBeTruthy();
-    fireEvent.click(screen.getByLabelText('Stop lab'));
+    // The row settles when the stop is answered: within act, as React asks.
+    await act(async () => {
+      fireEvent.click(screen.getByLabelText('Stop lab'));
+    });
     expect(acts.calls).toEqual(['stop lab']);
   });
 
