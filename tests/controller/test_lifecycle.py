@@ -6,6 +6,8 @@ taken at the next stop or start under Auto, and only on request under Manual.
 
 from __future__ import annotations
 
+from typing import Any
+
 from devcluster.clients import Kube
 from devcluster.controller import ControllerProcess
 from tests.controller.helpers import (
@@ -22,6 +24,29 @@ from tests.controller.helpers import (
 from tests.eventually import eventually
 
 NEW_IMAGE = {"spec": {"template": {"spec": {"containers": [{"name": "main", "image": "example/lab:2"}]}}}}
+
+
+def _with_an_update(admin: Kube, namespace: str, policy: str) -> tuple[str, str]:
+    """A running notebook `nb` of `policy` whose Template then moved on: (its revision, the newest)."""
+    create(admin, namespace, template("lab"), notebook("nb", "lab", updatePolicy=policy))
+    first = wait_phase(admin, namespace, "nb", "Running")["currentRevision"]
+    patch_template(admin, namespace, "lab", NEW_IMAGE)
+    latest = wait_status(admin, namespace, "nb", lambda s: s.get("updateAvailable"), "an update")[
+        "latestRevision"
+    ]
+    return first, latest
+
+
+def _updated(admin: Kube, namespace: str, latest: str, before: Any) -> Any:
+    """Ask for `latest`; the status says it is taken, and the pod restarts on it."""
+    patch_notebook(admin, namespace, "nb", {"spec": {"revision": latest}})
+    status = wait_status(admin, namespace, "nb", lambda s: s.get("currentRevision") == latest, "the update")
+    assert status["updateAvailable"] is False
+    return eventually(
+        lambda: running_pod(admin, namespace, "nb"),
+        lambda p: p.metadata.uid != before.metadata.uid,
+        what="the pod to restart on the new revision",
+    )
 
 
 def _gone(kube: Kube, namespace: str, pod: str) -> bool:
@@ -116,12 +141,7 @@ def test_a_template_edit_never_touches_a_running_notebook_and_auto_takes_it_at_r
 def test_manual_keeps_its_revision_until_the_owner_asks(
     admin: Kube, controller: ControllerProcess, namespace: str
 ) -> None:
-    create(admin, namespace, template("lab"), notebook("nb", "lab", updatePolicy="Manual"))
-    first = wait_phase(admin, namespace, "nb", "Running")["currentRevision"]
-    patch_template(admin, namespace, "lab", NEW_IMAGE)
-    latest = wait_status(admin, namespace, "nb", lambda s: s.get("updateAvailable"), "an update")[
-        "latestRevision"
-    ]
+    first, latest = _with_an_update(admin, namespace, "Manual")
 
     # A stop and a start do not move a Manual notebook
     patch_notebook(admin, namespace, "nb", {"spec": {"stopped": True}})
@@ -130,37 +150,17 @@ def test_manual_keeps_its_revision_until_the_owner_asks(
     assert wait_phase(admin, namespace, "nb", "Running")["currentRevision"] == first
 
     # The owner's request does
-    before = running_pod(admin, namespace, "nb")
-    patch_notebook(admin, namespace, "nb", {"spec": {"revision": latest}})
-    status = wait_status(admin, namespace, "nb", lambda s: s.get("currentRevision") == latest, "the update")
-    assert status["updateAvailable"] is False
-    eventually(
-        lambda: running_pod(admin, namespace, "nb"),
-        lambda p: p.metadata.uid != before.metadata.uid,
-        what="the pod to restart on the new revision",
-    )
+    _updated(admin, namespace, latest, running_pod(admin, namespace, "nb"))
 
 
 def test_auto_takes_the_newest_revision_at_once_when_its_owner_asks(
     admin: Kube, controller: ControllerProcess, namespace: str
 ) -> None:
-    # The panel's "Update to revision … and restart" on an Auto notebook sets spec.revision, as under Manual.
-    create(admin, namespace, template("lab"), notebook("nb", "lab", updatePolicy="Auto"))
+    # The panel's "Update to revision …" on an Auto notebook sets spec.revision, as under Manual.
+    first, latest = _with_an_update(admin, namespace, "Auto")
     before = running_pod(admin, namespace, "nb")
-    first = wait_phase(admin, namespace, "nb", "Running")["currentRevision"]
-    patch_template(admin, namespace, "lab", NEW_IMAGE)
-    latest = wait_status(admin, namespace, "nb", lambda s: s.get("updateAvailable"), "an update")[
-        "latestRevision"
-    ]
 
-    patch_notebook(admin, namespace, "nb", {"spec": {"revision": latest}})
+    pod = _updated(admin, namespace, latest, before)
 
-    status = wait_status(admin, namespace, "nb", lambda s: s.get("currentRevision") == latest, "the update")
-    assert status["currentRevision"] != first
-    assert status["updateAvailable"] is False
-    pod = eventually(
-        lambda: running_pod(admin, namespace, "nb"),
-        lambda p: p.metadata.uid != before.metadata.uid,
-        what="the pod to restart on the new revision",
-    )
+    assert latest != first
     assert pod.spec.containers[0].image == "example/lab:2"
