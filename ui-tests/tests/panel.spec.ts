@@ -11,7 +11,7 @@ import {
 } from '@jupyterlab/galata';
 import * as path from 'path';
 
-import { menuOf, openPanel, row, shoot } from './helpers';
+import { menuOf, openPanel, row, shoot, widenSidebar } from './helpers';
 
 const shots = process.env.NBCTL_UI_SCREENSHOTS;
 
@@ -216,6 +216,9 @@ test('Stop and Start never contradict the badge, and a second press does nothing
   });
   await expect(badge).toHaveText('Stopped');
 
+  // The way back in the other theme, with the sidebar widened: Stop ran in light at its narrowest
+  await page.theme.setDarkTheme();
+  await widenSidebar(page, 480);
   await real.getByRole('button', { name: 'Start real' }).click();
   await expect(
     real.getByRole('button', { name: 'Starting real' })
