@@ -56,11 +56,11 @@ export function addRowCommands(
   });
   commands.addCommand(CommandIDs.events, {
     label: trans.__('Events'),
-    execute: args => panel.actions.events(String(args.name))
+    execute: args => panel.actions.details(String(args.name), 'events')
   });
   commands.addCommand(CommandIDs.logs, {
     label: trans.__('Log'),
-    execute: args => panel.actions.logs(String(args.name))
+    execute: args => panel.actions.details(String(args.name), 'log')
   });
   commands.addCommand(CommandIDs.remove, {
     label: trans.__('Delete…'),

@@ -54,6 +54,11 @@ export class NotebooksModel {
     return this._workspaces;
   }
 
+  /** My workspaces kept from deleted notebooks: to reattach or delete. */
+  get kept(): IWorkspace[] {
+    return this._workspaces.filter(w => !w.inUse);
+  }
+
   /** Why the last refresh failed, or null. */
   get error(): string | null {
     return this._error;

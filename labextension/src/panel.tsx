@@ -85,8 +85,6 @@ export class NotebooksPanel extends SidePanel {
       update: name => model.update(name),
       keepRunning: name => model.keepRunning(name),
       remove: nb => this._remove(nb),
-      events: name => options.showDetails(name, 'events'),
-      logs: name => options.showDetails(name, 'log'),
       details: (name, section) => options.showDetails(name, section),
       menu: (nb, anchor) => {
         const menu = rowMenu(commands, nb, trans);
@@ -173,9 +171,7 @@ export class NotebooksPanel extends SidePanel {
     this._kept = new Section(
       () => (
         <WorkspaceList
-          workspaces={model.workspaces.filter(
-            w => !w.inUse && state.matches(w.name, w.notebook)
-          )}
+          workspaces={model.kept.filter(w => state.matches(w.name, w.notebook))}
           onReattach={name => {
             state.reattach = name;
             state.launching = null;
@@ -235,7 +231,7 @@ export class NotebooksPanel extends SidePanel {
   }
 
   private _placeKept(): void {
-    const any = this.model.workspaces.some(w => !w.inUse);
+    const any = this.model.kept.length > 0;
     if (any && !this._kept.parent) {
       this.insertWidget(1, this._kept);
     } else if (!any && this._kept.parent) {
@@ -260,16 +256,20 @@ export class NotebooksPanel extends SidePanel {
       ],
       defaultButton: 0
     });
-    if (answer.button.accept) {
-      await this.model.remove(nb.name, choice.withWorkspace).catch(() => {
-        this.focusSoon(`[data-notebook="${nb.name}"] [data-action="more"]`);
-      });
-      this.focusSoon(
-        '.jp-nbctl-notebook, .jp-nbctl-section-templates .jp-nbctl-card'
-      );
-    } else {
-      this.focusSoon(`[data-notebook="${nb.name}"] [data-action="more"]`);
+    const row = `[data-notebook="${nb.name}"] [data-action="more"]`;
+    if (!answer.button.accept) {
+      this.focusSoon(row);
+      return;
     }
+    try {
+      await this.model.remove(nb.name, choice.withWorkspace);
+    } catch {
+      this.focusSoon(row); // refused: the notebook stays, and so does the focus on it
+      return;
+    }
+    this.focusSoon(
+      '.jp-nbctl-notebook, .jp-nbctl-section-templates .jp-nbctl-card'
+    );
   }
 
   /** Ask, then delete a kept workspace and its files. */
@@ -319,7 +319,6 @@ function Who({ model }: { model: NotebooksModel }): JSX.Element {
 /** The templates section: the catalog, or the launch form of the one picked. */
 function Templates({ panel }: { panel: NotebooksPanel }): JSX.Element {
   const { model, state } = panel;
-  const kept = model.workspaces.filter(w => !w.inUse);
   const launching = state.launching;
   const reattach = state.reattach;
   const back = (template?: string) => {
@@ -344,7 +343,7 @@ function Templates({ panel }: { panel: NotebooksPanel }): JSX.Element {
       {launching ? (
         <LaunchForm
           template={launching}
-          kept={kept}
+          kept={model.kept}
           reattach={reattach ?? undefined}
           taken={model.notebooks.map(nb => nb.name)}
           onCancel={() => back(launching.name)}

@@ -83,8 +83,6 @@ function actions(): INotebookActions & { calls: string[] } {
     update: did('update'),
     keepRunning: did('keep'),
     remove: did('remove'),
-    events: name => void did('events')(name),
-    logs: name => void did('logs')(name),
     menu: nb => void did('menu')(nb),
     details: name => void did('details')(name)
   };

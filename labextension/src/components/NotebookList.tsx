@@ -25,8 +25,6 @@ export interface INotebookActions {
   update: (name: string) => Promise<unknown>;
   keepRunning: (name: string) => Promise<unknown>;
   remove: (notebook: INotebook) => Promise<unknown>;
-  events: (name: string) => void;
-  logs: (name: string) => void;
   /** The notebook's own tab in the main area, at a section. */
   details: (
     name: string,
