@@ -1,8 +1,12 @@
 """How fast the panel's list of notebooks answers with 500 notebooks in the namespace.
 
 Starts a local cluster and a real Jupyter Server with the extension (as
-alice), fills the namespace, then times GET /nbctl/api/notebooks over HTTP.
-Kubeflow's web app took 1.8-2 s with 50 notebooks (kubeflow#7259).
+alice), fills the namespace, then times GET /nbctl/api/notebooks over HTTP:
+the first request the server gets (cold: its watch is not yet filled when it
+starts), polls on a still namespace, and polls while statuses change as the
+controller writes them (admin patches the status of a random notebook 25
+times a second: a phase, a condition, a message). Kubeflow's web app took
+1.8-2 s with 50 notebooks (kubeflow#7259).
 
     python -m bench.list_notebooks [--notebooks 500] [--requests 200]
 """
@@ -15,7 +19,9 @@ import argparse
 # ruff: noqa: S310
 import json
 import os
+import random
 import sys
+import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +34,9 @@ from devcluster.jupyter import JupyterServer
 from jupyter_nbctl.models import GROUP, VERSION
 
 NAMESPACE = "bench"
+CHURN_PER_SECOND = 25
+POLL_EVERY = 0.1  # under churn, as ten panels polling
+FIRST_GOAL_MS, POLL_GOAL_MS = 150, 20  # issue 18
 
 
 def _fill(cluster: Cluster, count: int) -> None:
@@ -63,6 +72,8 @@ def _fill(cluster: Cluster, count: int) -> None:
         ],
     }
 
+    _STATUS.update(status)
+
     def one(index: int) -> None:
         name = f"nb-{index:04d}"
         body = {
@@ -78,6 +89,39 @@ def _fill(cluster: Cluster, count: int) -> None:
 
     with ThreadPoolExecutor(16) as pool:
         list(pool.map(one, range(count)))
+
+
+_STATUS: dict[str, object] = {}
+
+
+def _churn(cluster: Cluster, count: int, stop: threading.Event) -> int:
+    """Status changes on random notebooks at CHURN_PER_SECOND, as the controller makes them."""
+    admin = Kube("admin", cluster.kubeconfig("admin"))
+    rng = random.Random(3)  # noqa: S311 - picks notebooks, no secret
+    phases = ("Running", "Pending", "Stopping", "Running")
+    sent, began = 0, time.monotonic()
+    while not stop.is_set():
+        name = f"nb-{rng.randrange(count):04d}"
+        status = dict(_STATUS, phase=phases[sent % len(phases)])
+        status["conditions"] = [dict(c, message=f"churn {sent}") for c in _STATUS["conditions"]]  # type: ignore[attr-defined]
+        admin.custom.patch_namespaced_custom_object_status(
+            GROUP, VERSION, NAMESPACE, "notebooks", name, {"status": status}
+        )
+        sent += 1
+        time.sleep(max(0.0, began + sent / CHURN_PER_SECOND - time.monotonic()))
+    admin.close()
+    return sent
+
+
+def _poll(request: urllib.request.Request, count: int, every: float = 0.0) -> list[float]:
+    times = []
+    for _ in range(count):
+        start = time.perf_counter()
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()
+        times.append((time.perf_counter() - start) * 1000)
+        time.sleep(max(0.0, every - times[-1] / 1000))
+    return times
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,30 +148,47 @@ def main(argv: list[str] | None = None) -> int:
                 listed = json.loads(response.read())
             first_ms = (time.perf_counter() - start) * 1000
             assert len(listed["items"]) == args.notebooks, len(listed["items"])
-            times = []
-            for _ in range(args.requests):
-                start = time.perf_counter()
-                with urllib.request.urlopen(request, timeout=10) as response:
-                    response.read()
-                times.append((time.perf_counter() - start) * 1000)
+            still = _poll(request, args.requests)
+            stop = threading.Event()
+            sent: list[int] = []
+            churn = threading.Thread(target=lambda: sent.append(_churn(cluster, args.notebooks, stop)))
+            churn.start()
+            try:
+                time.sleep(1)  # the churn under way
+                churned = _poll(request, args.requests, POLL_EVERY)
+            finally:
+                stop.set()
+                churn.join()
+            churn_seconds = args.requests * POLL_EVERY
 
-    p50, p95, p99 = (percentile(times, p) for p in (50, 95, 99))
-    verdict = "met" if p95 < 50 else "missed"
+    def row(what: str, times: list[float]) -> str:
+        p50, p95, p99 = (percentile(times, p) for p in (50, 95, 99))
+        verdict = "met" if p95 < POLL_GOAL_MS else "missed"
+        return (
+            f"| {what} | {len(times)} | {p50:.1f} ms | {p95:.1f} ms | {p99:.1f} ms "
+            f"| p95 < {POLL_GOAL_MS} ms: {verdict} |\n"
+        )
+
+    first_verdict = "met" if first_ms < FIRST_GOAL_MS else "missed"
     table = (
-        "| notebooks in the namespace | requests | p50 | p95 | p99 | goal (p95 < 50 ms) |\n"
+        f"| {args.notebooks} notebooks in the namespace | requests | p50 | p95 | p99 | goal |\n"
         "|---|---|---|---|---|---|\n"
-        f"| {args.notebooks} | {args.requests} | {p50:.1f} ms | {p95:.1f} ms | {p99:.1f} ms | {verdict} |\n"
+        f"| the first list (cold) | 1 | {first_ms:.0f} ms | | | < {FIRST_GOAL_MS} ms: {first_verdict} |\n"
+        + row("polls, nothing changing", still)
+        + row(
+            f"polls every {POLL_EVERY * 1000:.0f} ms while {CHURN_PER_SECOND} statuses change per second",
+            churned,
+        )
     )
     body = (
         "`GET /nbctl/api/notebooks` over HTTP to a real Jupyter Server acting as alice, against the local "
-        "control plane (`python -m bench.list_notebooks`, or `make bench`). "
-        "The server keeps a watch of the namespace's notebooks and re-renders only the ones that changed, "
-        f"so a poll costs no Kubernetes request; its first list costs one ({first_ms:.0f} ms at "
-        f"{args.notebooks} notebooks in this run). "
+        "control plane (`python -m bench.list_notebooks`, or `make bench`). The first list is the first "
+        "request the server gets, sent as soon as it answers; the server keeps a watch of the namespace's "
+        "notebooks and re-renders only the ones that changed, so a poll costs no Kubernetes request. "
+        f"Under churn, admin patched {sum(sent)} statuses in {churn_seconds:.0f} s while the polls ran. "
         "For comparison, Kubeflow's web app took 1.8-2 s with 50 notebooks (kubeflow#7259).\n\n" + table
     )
     print(table)
-    print(f"first list (cold): {first_ms:.0f} ms")
     write_section("Listing a user's notebooks (the extension)", body)
     return 0
 

@@ -48,6 +48,7 @@ from devcluster.cluster import Cluster, NodeShape, build_binaries
 from devcluster.controller import ControllerProcess
 from devcluster.install import ensure_namespace, install_crds, install_policies, install_rbac
 from jupyter_nbctl.kube import rest
+from jupyter_nbctl.kube.connection import Connection
 from jupyter_nbctl.models import GROUP, VERSION
 
 NOTEBOOKS = 2000
@@ -165,7 +166,7 @@ def run(scale: float) -> Results:
         install_rbac(cluster)
         install_policies(cluster)
         admin = Kube("admin", cluster.kubeconfig("admin"))
-        kube = rest.Kube(admin.api)
+        kube = rest.Kube(Connection.from_api_client(admin.api))
         for namespace in namespaces:
             ensure_namespace(cluster, namespace)
         template = {

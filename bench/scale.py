@@ -1,14 +1,16 @@
 """The controller at scale: memory, CPU, latency, calm, noise, fan-out and cold start.
 
 One local control plane (kwok nodes sized for the load) and the controller as
-its own ServiceAccount identity. Notebooks spread over 50 namespaces grow in
-stages of 500, 1,000, 2,000 and 5,000, all using one shared Template. At each
-stage: the growth until every notebook is Running, a burst of 200 creates at
-20 per second, a calm minute, and a controller restart. After the first stage,
-5,000 pods of StatefulSets that are not ours churn; at 2,000, the Template is
-edited. Latencies come from the bench's own watches, writes from the API
-server's /metrics and its audit log of the controller's requests, memory and
-CPU from /proc. Every count is multiplied by BENCH_SCALE (or --scale).
+its own ServiceAccount identity, from its own environment (as its image).
+Notebooks spread over 50 namespaces grow in stages of 200, 500, 1,000, 2,000
+and 5,000, all using one shared Template. At each stage: the growth until
+every notebook is Running, a burst of 200 creates at 20 per second, a calm
+minute, and a controller restart. After the first stage, 5,000 pods of
+StatefulSets that are not ours churn; at 2,000, the Template is edited;
+before the last stage grows, 900 notebooks are created at once. Latencies
+come from the bench's own watches, writes from the API server's /metrics and
+its audit log of the controller's requests, memory and CPU from /proc.
+Every count is multiplied by BENCH_SCALE (or --scale).
 
     python -m bench.scale [--scale 0.1]
 
@@ -40,13 +42,17 @@ from devcluster.cluster import Cluster, NodeShape, build_binaries
 from devcluster.controller import ControllerProcess
 from devcluster.install import ensure_namespace, install_crds, install_policies, install_rbac
 from jupyter_nbctl.kube import rest
+from jupyter_nbctl.kube.connection import Connection
 from jupyter_nbctl.models import GROUP, VERSION
 
-STAGES = (500, 1000, 2000, 5000)
+STAGES = (200, 500, 1000, 2000, 5000)
 NAMESPACES = 50
 BURST, RATE = 200, 20.0
 NOISE_PODS, NOISE_REPLICAS = 5000, 5
 FANOUT_AT = 2000
+# Created at once (as fast as the bench sends) before the last stage grows: how fast a batch becomes
+# StatefulSets with 2,000 notebooks already running.
+BATCH = 900
 TEMPLATE_NAMESPACE, TEMPLATE = "kubeflow", "lab"
 
 BEGAN = time.monotonic()
@@ -128,12 +134,27 @@ class Fanout:
 
 
 @dataclass
+class Batch:
+    notebooks: int
+    already: int  # notebooks running before it
+    sent: float  # seconds the bench took to send every create
+    seconds: float  # first create sent until the last StatefulSet was seen
+    sustained: float  # StatefulSets per second between the 10th and the 90th percentile
+    to_statefulset: Percentiles
+
+    @property
+    def overall(self) -> float:
+        return self.notebooks / self.seconds
+
+
+@dataclass
 class Results:
     scale: float
     namespaces: int = NAMESPACES
     stages: list[Stage] = field(default_factory=list)
     noise: Noise | None = None
     fanout: Fanout | None = None
+    batch: Batch | None = None
 
 
 # ------------------------------------------------------------------- scenario
@@ -171,7 +192,7 @@ class Bench:
         self.scale = scale
         self.namespaces = [f"team-{i:02d}" for i in range(max(2, round(NAMESPACES * min(1.0, scale * 2))))]
         self.admin = Kube("admin", cluster.kubeconfig("admin"))
-        self.rest = rest.Kube(self.admin.api)
+        self.rest = rest.Kube(Connection.from_api_client(self.admin.api))
         self.audit = AuditCounter(cluster.audit_log)
         self.made = 0
         self.sent_wall: dict[Key, float] = {}
@@ -255,6 +276,41 @@ class Bench:
         stage.grow_cpu = self.probe.cpu() - cpu - (time.monotonic() - quiet) * 0.02
         stage.peak = max(stage.peak, self.probe.peak())
         say(f"{stage.notebooks}: all Running after {stage.grow_seconds:.1f}s, CPU {stage.grow_cpu:.1f}s")
+
+    def batch(self, count: int) -> Batch:
+        """Create `count` notebooks as fast as the bench can send them; when does each get its StatefulSet?"""
+        self.cluster_quiet()
+        already = self.made
+        say(f"batch: creating {count} notebooks at once beside {already}")
+        sent: dict[Key, float] = {}
+        indexes = range(self.made, self.made + count)
+
+        def create(index: int) -> None:
+            sent[self.key(index)] = time.monotonic()
+            self.create(index)
+
+        began = time.monotonic()
+        with ThreadPoolExecutor(32) as pool:
+            list(pool.map(create, indexes))
+        sending = time.monotonic() - began
+        self.made += count
+        self.statefulsets.wait(set(sent), self.timeout(count), "batch StatefulSets")
+        made = sorted(self.statefulsets.first[k] for k in sent)
+        low, high = made[len(made) // 10], made[(len(made) * 9) // 10]
+        batch = Batch(
+            notebooks=count,
+            already=already,
+            sent=sending,
+            seconds=made[-1] - began,
+            sustained=(len(made) * 0.8) / max(high - low, 1e-3),
+            to_statefulset=percentiles([self.statefulsets.first[k] - t for k, t in sent.items()]),
+        )
+        self.notebooks.wait(set(sent), self.timeout(count), "batch notebooks Running")
+        say(
+            f"batch: every StatefulSet {batch.seconds:.1f}s after the first create ({batch.overall:.1f}/s, "
+            f"{batch.sustained:.1f}/s sustained); sent in {sending:.1f}s"
+        )
+        return batch
 
     def writes_over(self, seconds: float) -> Counter[tuple[str, str]]:
         """The API server's write requests during the next `seconds`, by resource."""
@@ -456,6 +512,7 @@ def run(scale: float) -> Results:
     calm_seconds = 60.0 if scale >= 1 else 20.0
     fanout_at = max(20, round(FANOUT_AT * scale))
     noise_pods = max(50, round(NOISE_PODS * scale))
+    batch = max(20, round(BATCH * scale))
     # Room for every notebook's pod, the other pods, and the bench's slack.
     pods_per_node = math.ceil((stages[-1] + noise_pods) * 1.2 / 4)
     shape = NodeShape(count=4, cpu="100000", memory="256Ti", pods=str(pods_per_node))
@@ -470,6 +527,8 @@ def run(scale: float) -> Results:
         try:
             for size in stages:
                 stage = Stage(size)
+                if size == stages[-1] and size - bench.made - burst > batch:
+                    results.batch = bench.batch(batch)
                 if size - bench.made - burst > 0:
                     bench.grow(stage, size - bench.made - burst)
                 bench.burst(stage, burst)

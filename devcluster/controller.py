@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from devcluster.cluster import REPO, Cluster
+from devcluster.controller_env import controller_env, controller_python
 from devcluster.processes import die_with_parent, free_port, stop_process
 
 
 @dataclass
 class ControllerProcess:
-    """`python -m nbctl_controller` with the controller's kubeconfig; logs to a file."""
+    """`python -m nbctl_controller` with the controller's kubeconfig; logs to a file.
+
+    It runs from the controller's own environment (devcluster.controller_env), as in its image.
+    """
 
     cluster: Cluster
     args: list[str] = field(default_factory=list)
@@ -31,7 +34,7 @@ class ControllerProcess:
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 [
-                    sys.executable,
+                    str(controller_python()),
                     "-m",
                     "nbctl_controller",
                     f"--kubeconfig={self.kubeconfig or self.cluster.kubeconfig('controller')}",
@@ -49,6 +52,7 @@ class ControllerProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 cwd=REPO,
+                env=controller_env(),
                 preexec_fn=die_with_parent,
             )
         deadline = time.monotonic() + timeout

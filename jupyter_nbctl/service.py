@@ -51,6 +51,7 @@ from jupyter_nbctl.api_models import (
     WorkspaceList,
     WorkspaceOfferView,
 )
+from jupyter_nbctl.kube.connection import Connection
 from jupyter_nbctl.kube.informer import Informer
 from jupyter_nbctl.kube.rest import NOTEBOOKS, Kube
 from jupyter_nbctl.models import GROUP, VERSION, Notebook, Template
@@ -311,7 +312,7 @@ class NotebookService:
         """The namespace's notebooks from a watch the service keeps, once it has filled."""
         if self._cache is None:
             self._cache = Informer(
-                Kube(self.api, "jupyter-nbctl"),
+                Kube(Connection.from_api_client(self.api), "jupyter-nbctl"),
                 NOTEBOOKS,
                 lambda old, new: None,
                 _without_managed_fields,

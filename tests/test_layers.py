@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 RULES = [
     ("jupyter_nbctl/models", {"kopf", "jupyter_server", "tornado", "kubernetes", "nbctl_controller"}),
-    ("controller/nbctl_controller", {"jupyter_server", "tornado", "jupyterlab"}),
+    # The controller talks to the API server through jupyter_nbctl.kube.connection, not the official client.
+    ("controller/nbctl_controller", {"jupyter_server", "tornado", "jupyterlab", "kubernetes"}),
+    ("jupyter_nbctl/kube", {"kubernetes"}),
     ("jupyter_nbctl", {"kopf", "nbctl_controller"}),
     # The builders are pure: no client, no kopf.
     ("controller/nbctl_controller/merge.py", {"kubernetes", "kopf"}),
@@ -47,3 +50,24 @@ def test_no_module_reaches_across_its_layer(where: str, banned: set[str]) -> Non
     assert files, where
     crossings = {str(f.relative_to(REPO)): sorted(_imports(f) & banned) for f in files}
     assert {f: c for f, c in crossings.items() if c} == {}
+
+
+def test_the_controller_runs_without_the_official_client() -> None:
+    """Its environment (as its image) lacks the client, and nothing the controller imports asks for it:
+    `import kopf` would load it, some 30 MiB, were it installed."""
+    from devcluster.controller_env import controller_env, controller_python
+
+    script = (
+        "import importlib.util, sys, nbctl_controller.__main__, nbctl_controller.operator;"
+        "print(importlib.util.find_spec('kubernetes') is None,"
+        " sorted({m.split('.')[0] for m in sys.modules} & {'kubernetes', 'jupyter_server', 'tornado'}))"
+    )
+    out = subprocess.run(
+        [str(controller_python()), "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=controller_env(),
+        cwd=REPO,
+    )
+    assert out.stdout.split() == ["True", "[]"]

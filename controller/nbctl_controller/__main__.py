@@ -33,13 +33,19 @@ def main(argv: list[str] | None = None) -> int:
     # kopf says "Handler succeeded" for every event it passes on: noise at INFO.
     logging.getLogger("kopf.objects").setLevel(max(logging.WARNING, logging.getLevelName(settings.log_level)))
 
+    from jupyter_nbctl.kube.connection import ConfigError
     from nbctl_controller import operator  # registers the handlers
 
+    try:
+        credentials = operator.credentials(settings)
+    except ConfigError as err:
+        print(f"nbctl-controller: {err}", file=sys.stderr)
+        return 2
     kopf.run(
         standalone=settings.standalone,
         clusterwide=not settings.namespaces,
         namespaces=list(settings.namespaces),
-        memo=kopf.Memo(settings=settings, api=operator.api_client(settings)),
+        memo=kopf.Memo(settings=settings, credentials=credentials),
         liveness_endpoint=f"http://0.0.0.0:{settings.health_port}/healthz" if settings.health_port else None,
     )
     return 0

@@ -26,9 +26,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import kopf
-from kubernetes import client, config
 from nbctl_guard.tickets import ACCESS_SECRET_PREFIX, SECRET_KEY
 
+from jupyter_nbctl.kube.connection import Connection, Credentials, from_kubeconfig, in_cluster
 from jupyter_nbctl.kube.informer import compact, informer, slim_metadata
 from jupyter_nbctl.kube.rest import (
     CLAIMS,
@@ -310,23 +310,15 @@ async def namespace_changed(name: str, memo: kopf.Memo, **_: Any) -> None:
 # ------------------------------------------------------------ start and stop
 
 
-def api_client(settings: Settings) -> client.ApiClient:
-    """The official client, from --kubeconfig, else in-cluster, else the default kubeconfig."""
-    configuration = client.Configuration()
+def credentials(settings: Settings) -> Credentials:
+    """From --kubeconfig ($KUBECONFIG), else the pod's ServiceAccount, else ~/.kube/config."""
     if settings.kubeconfig:
-        config.load_kube_config(config_file=settings.kubeconfig, client_configuration=configuration)
-    else:
-        try:
-            config.load_incluster_config(client_configuration=configuration)
-        except config.ConfigException:
-            config.load_kube_config(client_configuration=configuration)
-    configuration.connection_pool_maxsize = settings.workers + 16
-    return client.ApiClient(configuration)
+        return from_kubeconfig(settings.kubeconfig)
+    return in_cluster() or from_kubeconfig()
 
 
-def _kubelets(api: client.ApiClient, kube: Kube) -> Kubelets:
+def _kubelets(creds: Credentials, kube: Kube) -> Kubelets:
     """The kubelets' /metrics/resource, with the controller's own token and its cluster's CA."""
-    cfg = api.configuration
     addresses: dict[str, tuple[str, int] | None] = {}
 
     async def address(node: str) -> tuple[str, int] | None:
@@ -339,30 +331,27 @@ def _kubelets(api: client.ApiClient, kube: Kube) -> Kubelets:
             addresses[node] = (ip, int(port)) if ip else None
         return addresses[node]
 
-    def token() -> str:
-        value = cfg.auth_settings().get("BearerToken", {}).get("value") or ""
-        return value.partition(" ")[2] or value
-
-    context: ssl.SSLContext | bool = False
-    if cfg.verify_ssl:
-        context = ssl.create_default_context(cafile=cfg.ssl_ca_cert)
-    return Kubelets(address, token, context)
+    context: ssl.SSLContext | bool = False if creds.insecure else creds.ssl_context()
+    return Kubelets(address, lambda: creds.bearer() or "", context)
 
 
 @kopf.on.login()
 def login(memo: kopf.Memo, **_: Any) -> kopf.ConnectionInfo:
-    """kopf logs in with the very credentials of the controller's own client."""
-    cfg = memo.api.configuration
-    token = cfg.auth_settings().get("BearerToken", {}).get("value") or ""
-    scheme, _, token = token.partition(" ")
+    """kopf logs in with the very credentials of the controller's own connection."""
+    creds: Credentials = memo.credentials
+    token = creds.bearer()
     return kopf.ConnectionInfo(
-        server=cfg.host,
-        ca_path=cfg.ssl_ca_cert,
-        insecure=not cfg.verify_ssl,
-        scheme=scheme or None,
-        token=token or None,
-        certificate_path=cfg.cert_file,
-        private_key_path=cfg.key_file,
+        server=creds.server,
+        ca_path=creds.ca_path,
+        ca_data=creds.ca_data,
+        insecure=creds.insecure,
+        scheme="Bearer" if token else None,
+        token=token,
+        certificate_path=creds.cert_path,
+        certificate_data=creds.cert_data,
+        private_key_path=creds.key_path,
+        private_key_data=creds.key_data,
+        default_namespace=creds.namespace,
     )
 
 
@@ -390,7 +379,7 @@ async def start(
     memo.queue = queue
     memo.indexed = asyncio.Event()
     kube = Kube(
-        memo.api,
+        Connection.from_credentials(memo.credentials, maxsize=ours.workers + 16),
         FIELD_MANAGER,
         observe=lambda verb, resource, code: metrics.API_REQUESTS.labels(verb, resource, str(code)).inc(),
     )
@@ -512,7 +501,7 @@ async def start(
         caches,
         culler.policy,
         wake=lambda key: culler.stale(key) and queue.add(key),
-        kubelets=_kubelets(memo.api, kube) if ours.kubelet_cpu else None,
+        kubelets=_kubelets(memo.credentials, kube) if ours.kubelet_cpu else None,
         activity=culler.activity,
         interval=ours.probe_interval,
         concurrency=ours.probe_concurrency,

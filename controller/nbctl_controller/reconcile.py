@@ -14,7 +14,7 @@ import dataclasses
 import datetime as dt
 import logging
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -355,6 +355,7 @@ class Reconciler:
             problem, chosen, workspace, manifests = err, None, None, []
 
         refused: str | None = None
+        owning: asyncio.Future[None] | None = None
         if chosen is not None and manifests:
             try:
                 await self.claim_names_or_grant_access(nb, manifests)
@@ -364,13 +365,11 @@ class Reconciler:
                     refused = await self.ensure_workspace(nb, workspace)
             except NotebookProblem as err:
                 problem, manifests = err, []
-            for kind, manifest in manifests:
-                await self.apply_if_changed(kind, manifest)
+            await self.apply_all(manifests)
             if manifests:
                 # After the children: the revision's owner list is one object that every new notebook of
-                # the namespace patches, and the StatefulSet should not wait for it.
-                await self.own_revision(nb, chosen)
-                await self.release_old_revisions(nb, chosen.name)
+                # the namespace patches, and the StatefulSet should not wait for it. Nor should the status.
+                owning = asyncio.ensure_future(self.own_revision_and_release(nb, chosen))
                 sts = self.caches.statefulsets.get(ns, name)
 
         template = spec.get("templateRef") or {}
@@ -396,7 +395,7 @@ class Reconciler:
         if verdict.culling is not None:
             status["culling"] = verdict.culling
         self.phases[key] = status["phase"]
-        await self.write_status(body, status)
+        await _together(self.write_status(body, status), *([owning] if owning is not None else []))
 
     def statefulset_manifest(
         self,
@@ -475,8 +474,11 @@ class Reconciler:
         """claim_names and the key; when a name is taken the owner still gets their Role, to fix or delete
         it (without the key's rule, unless the key is the notebook's own)."""
         try:
-            await self.claim_names(nb, manifests)
-            await self.ensure_access_secret(nb)
+            secret = self.access_secret_to_make(nb)
+            # One round of lookups for every name a new notebook needs, its key's among them.
+            await self.claim_names(nb, manifests + ([(SECRETS, secret)] if secret else []))
+            if secret is not None:
+                await self.create_access_secret(nb, secret)
         except NotebookProblem:
             secret = self.caches.secrets.get(nb.namespace, access_secret_name(nb.name))
             ours = controlling_uid(secret) == nb.uid
@@ -486,22 +488,22 @@ class Reconciler:
                 if kind in (ROLES, ROLEBINDINGS)
             ]
             await self.claim_names(nb, access)
-            for kind, manifest in access:
-                await self.apply_if_changed(kind, manifest)
+            await self.apply_all(access)
             raise
 
-    async def ensure_access_secret(self, nb: Notebook) -> None:
-        """The notebook's key for its guard: made once, at random, and never sent again.
-
-        Created rather than applied, so a Secret of that name that is not this notebook's is refused,
-        not taken; one left by an earlier notebook of the name goes (claim_names), and the new owner
-        gets a new key: the earlier owner's tickets open nothing of theirs.
-        """
+    def access_secret_to_make(self, nb: Notebook) -> dict[str, Any] | None:
+        """The notebook's key for its guard, unless it has one: made once, at random, never sent again."""
         name = access_secret_name(nb.name)
         if controlling_uid(self.caches.secrets.get(nb.namespace, name)) == nb.uid:
-            return
-        manifest = render_access_secret(nb.namespace, nb.name, owner_reference(nb), new_key())
-        await self.claim_names(nb, [(SECRETS, manifest)])
+            return None
+        return render_access_secret(nb.namespace, nb.name, owner_reference(nb), new_key())
+
+    async def create_access_secret(self, nb: Notebook, manifest: dict[str, Any]) -> None:
+        """Created rather than applied, once claim_names has cleared its name, so a Secret of that name
+        that is not this notebook's is refused, not taken; one left by an earlier notebook of the name
+        goes (claim_names), and the new owner gets a new key: the earlier owner's tickets open nothing
+        of theirs.
+        """
         try:
             created = await self.call(self.kube.create, SECRETS, manifest)
         except KubeError as err:
@@ -540,6 +542,12 @@ class Reconciler:
             cache.forget(meta["namespace"], meta["name"])
         log.info("deleted %s %s/%s, %s", kind.kind, meta["namespace"], meta["name"], why)
 
+    async def apply_all(self, manifests: list[tuple[Kind, dict[str, Any]]]) -> None:
+        """Every child at once, but a RoleBinding after its Role: RBAC judges a binding by the rules of
+        the Role it names, which must exist by then (the controller holds no `bind` verb)."""
+        await _together(*(self.apply_if_changed(k, m) for k, m in manifests if k is not ROLEBINDINGS))
+        await _together(*(self.apply_if_changed(k, m) for k, m in manifests if k is ROLEBINDINGS))
+
     async def apply_if_changed(self, kind: Kind, manifest: dict[str, Any]) -> None:
         meta = manifest["metadata"]
         cache = self._cache_for(kind)
@@ -574,6 +582,7 @@ class Reconciler:
 
     def _cache_for(self, kind: Kind) -> Cache | None:
         return {
+            SECRETS.plural: self.caches.secrets,
             STATEFULSETS.plural: self.caches.statefulsets,
             SERVICES.plural: self.caches.services,
             ROLES.plural: self.caches.roles,
@@ -623,6 +632,10 @@ class Reconciler:
             stored = await self.call(self.kube.json_patch, REVISIONS, nb.namespace, revision.name, ops)
             self.writes += 1
             self.caches.revisions.remember(stored)
+
+    async def own_revision_and_release(self, nb: Notebook, revision: Revision) -> None:
+        await self.own_revision(nb, revision)
+        await self.release_old_revisions(nb, revision.name)
 
     async def ensure_dependencies(self, nb: Notebook, revision: Revision) -> None:
         """Copies of the Template's Secrets and ConfigMaps, owned by the revision."""
@@ -905,6 +918,14 @@ class Reconciler:
             self.writes += 1
         except KubeError as err:  # an event is a courtesy; the status already says it
             log.warning("could not post event %s on %s/%s: %s", reason, meta["namespace"], meta["name"], err)
+
+
+async def _together(*calls: Awaitable[Any]) -> None:
+    """Await them all at once; the first failure is raised once every one has ended, so none is left
+    writing behind the retry."""
+    for outcome in await asyncio.gather(*calls, return_exceptions=True):
+        if isinstance(outcome, BaseException):
+            raise outcome
 
 
 def _version(obj: dict[str, Any]) -> int:

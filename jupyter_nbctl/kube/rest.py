@@ -1,10 +1,11 @@
-"""A small REST layer over the official client's connection: dicts in, dicts out.
+"""A small REST layer over one connection (`jupyter_nbctl.kube.connection`): dicts in, dicts out.
 
 The callers talk to a handful of kinds whose paths they know, so no
-discovery is needed, and responses never become the client's generated
-classes (slow, and heavy at thousands of objects). Calls are blocking: run
-them in worker threads. The client's default headers (impersonation) go
-with every request.
+discovery is needed, and responses never become the official client's
+generated classes (slow, and heavy at thousands of objects); the controller
+does not even import that client. Calls are blocking: run them in worker
+threads. The connection's headers (a token, impersonation) go with every
+request.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from kubernetes import client
+import urllib3
+
+from jupyter_nbctl.kube.connection import Connection
 
 
 @dataclass(frozen=True)
@@ -84,15 +87,15 @@ class KubeError(Exception):
 
 
 class Kube:
-    """Blocking calls to the API server through one official ApiClient."""
+    """Blocking calls to the API server through one connection."""
 
     def __init__(
         self,
-        api: client.ApiClient,
+        connection: Connection,
         field_manager: str = "nbctl-controller",
         observe: Callable[[str, str, int], None] | None = None,
     ) -> None:
-        self.api = api
+        self.connection = connection
         self.field_manager = field_manager
         # Told (verb, resource, status code) of every request, for metrics.
         self.observe = observe
@@ -107,13 +110,12 @@ class Kube:
         timeout: float | tuple[float, float] = 30,
         stream: bool = False,
     ) -> Any:
-        url = self.api.configuration.host + path
+        url = self.connection.host + path
         if query:
             url += "?" + urlencode({k: v for k, v in query.items() if v is not None})
-        headers = {**self.api.default_headers, "Accept": "application/json", "Content-Type": content_type}
-        self.api.update_params_for_auth(headers, None, ["BearerToken"], path, method, body)
+        headers = {**self.connection.headers(), "Accept": "application/json", "Content-Type": content_type}
         payload = None if body is None else json.dumps(body)
-        response = self.api.rest_client.pool_manager.request(
+        response = self.connection.pool.request(
             method, url, body=payload, headers=headers, preload_content=False, timeout=_timeout(timeout)
         )
         if self.observe is not None:
@@ -248,9 +250,7 @@ def _resource(path: str) -> str:
     return "/".join(parts[:1] + parts[2:3])
 
 
-def _timeout(value: float | tuple[float, float]) -> Any:
-    import urllib3
-
+def _timeout(value: float | tuple[float, float]) -> urllib3.Timeout:
     if isinstance(value, tuple):
         return urllib3.Timeout(connect=value[0], read=value[1])
     return urllib3.Timeout(total=value)
