@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from typing import TYPE_CHECKING
 
 from bench.common import REPO, write_section
@@ -35,21 +34,14 @@ def _versions() -> str:
 
 def controller_versions() -> str:
     """What the controller runs on, read in its own environment (devcluster.controller_env)."""
-    from devcluster.controller_env import controller_env, controller_python
+    from devcluster.controller_env import run_script
 
     script = (
         "import importlib.metadata as m, platform;"
         "print(f'Python {platform.python_version()}, ' + ', '.join(f'{p} {m.version(p)}' for p in"
         " ('kopf', 'aiohttp', 'urllib3', 'pydantic', 'prometheus-client')))"
     )
-    out = subprocess.run(
-        [str(controller_python()), "-c", script],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=controller_env(),
-    )
-    return out.stdout.strip() + " (no official Kubernetes client)"
+    return run_script(script).strip() + " (no official Kubernetes client)"
 
 
 def _verdict(met: bool) -> str:

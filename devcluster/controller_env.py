@@ -56,5 +56,18 @@ def controller_env() -> dict[str, str]:
     return env
 
 
+def run_script(script: str) -> str:
+    """Run Python code as the controller would (its python, its path); return what it printed."""
+    out = subprocess.run(
+        [str(controller_python()), "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=controller_env(),
+        cwd=REPO,
+    )
+    return out.stdout
+
+
 if __name__ == "__main__":
     print(controller_python())

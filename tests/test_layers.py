@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -55,19 +54,11 @@ def test_no_module_reaches_across_its_layer(where: str, banned: set[str]) -> Non
 def test_the_controller_runs_without_the_official_client() -> None:
     """Its environment (as its image) lacks the client, and nothing the controller imports asks for it:
     `import kopf` would load it, some 30 MiB, were it installed."""
-    from devcluster.controller_env import controller_env, controller_python
+    from devcluster.controller_env import run_script
 
     script = (
         "import importlib.util, sys, nbctl_controller.__main__, nbctl_controller.operator;"
         "print(importlib.util.find_spec('kubernetes') is None,"
         " sorted({m.split('.')[0] for m in sys.modules} & {'kubernetes', 'jupyter_server', 'tornado'}))"
     )
-    out = subprocess.run(
-        [str(controller_python()), "-c", script],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=controller_env(),
-        cwd=REPO,
-    )
-    assert out.stdout.split() == ["True", "[]"]
+    assert run_script(script).split() == ["True", "[]"]
