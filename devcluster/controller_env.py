@@ -2,7 +2,7 @@
 
 The development virtualenv also holds Jupyter Server and the official
 Kubernetes client (the extension's), and `import kopf` loads that client
-whenever it is installed: a controller run from there would carry some 30 MiB
+whenever it is installed: a controller run from there would carry some 7-10 MiB
 the shipped one does not, and could lean on packages its image lacks. Tests
 and benchmarks run the controller from this environment instead, with the
 repository's code on its path, built once per content of the requirements

@@ -53,7 +53,7 @@ def test_no_module_reaches_across_its_layer(where: str, banned: set[str]) -> Non
 
 def test_the_controller_runs_without_the_official_client() -> None:
     """Its environment (as its image) lacks the client, and nothing the controller imports asks for it:
-    `import kopf` would load it, some 30 MiB, were it installed."""
+    `import kopf` would load it, some 7-10 MiB more, were it installed."""
     from devcluster.controller_env import run_script
 
     script = (

@@ -2,7 +2,7 @@
 
 The controller reads its kubeconfig (or its ServiceAccount's files) here and
 talks through one urllib3 pool, so its process never imports the official
-`kubernetes` client: its generated models cost some 30 MiB of resident memory
+`kubernetes` client: its generated models add some 7-10 MiB of resident memory to the controller
 before the first request (docs/benchmarks.md, "The controller's memory
 floor"), and `import kopf` loads them by itself whenever the package is
 installed. The extension keeps the official client and hands its pool over
