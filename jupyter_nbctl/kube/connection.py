@@ -52,11 +52,12 @@ class Credentials:
     key_path: str | None = None
     key_data: str | None = None
     namespace: str | None = None
-    _read_at: float = field(default=0.0, repr=False)
+    _read_at: float | None = field(default=None, repr=False)
 
     def bearer(self) -> str | None:
         """The token now: a token file is read again once a minute."""
-        if self.token_path and time.monotonic() - self._read_at > TOKEN_REREAD:
+        # Read at once the first time: the monotonic clock of a freshly booted node may be under a minute.
+        if self.token_path and (self._read_at is None or time.monotonic() - self._read_at > TOKEN_REREAD):
             self.token = Path(self.token_path).read_text().strip() or None
             self._read_at = time.monotonic()
         return self.token
