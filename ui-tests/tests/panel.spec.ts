@@ -197,6 +197,47 @@ test("Open shows the notebook's own JupyterLab in a new tab", async ({
   }
 });
 
+/**
+ * Holds the panel's Stop and Start POSTs until released: what a row shows
+ * while a press waits is then seen, not raced. One route for the whole test
+ * (a second page.route here was never consulted, and unroute left the first).
+ */
+class HeldPresses {
+  /** What was sent, as `<notebook>/<stop|start>`, in order. */
+  readonly sent: string[] = [];
+  private _gate: Promise<void> = Promise.resolve();
+  private _open: () => void = () => undefined;
+
+  static async on(page: IJupyterLabPageFixture): Promise<HeldPresses> {
+    const held = new HeldPresses();
+    // By path: ServerConnection adds a cache-busting query to every request.
+    const press = /\/nbctl\/api\/notebooks\/([^/]+\/(?:stop|start))$/;
+    await page.route(
+      url => press.test(url.pathname),
+      async route => {
+        const what = press.exec(new URL(route.request().url()).pathname);
+        held.sent.push(what ? what[1] : '?');
+        await held._gate;
+        await route.continue();
+      }
+    );
+    return held;
+  }
+
+  /** Hold the next presses. */
+  hold(): void {
+    this._gate = new Promise<void>(resolve => (this._open = resolve));
+  }
+
+  /** Once `what` was sent, let it (and any other held press) through. */
+  async release(what: string): Promise<void> {
+    await expect
+      .poll(() => this.sent, { message: `a POST to notebooks/${what}` })
+      .toContain(what);
+    this._open();
+  }
+}
+
 test('Stop and Start never contradict the badge, and a second press does nothing', async ({
   page
 }) => {
@@ -205,12 +246,19 @@ test('Stop and Start never contradict the badge, and a second press does nothing
   const badge = real.locator('.jp-nbctl-badge');
   await expect(badge).toHaveText('Running');
 
+  // Each press is held on its way to the server, so that the row is seen while
+  // it waits: the cluster may answer before a poll would catch the transition.
+  const presses = await HeldPresses.on(page);
+  presses.hold();
   await real.getByRole('button', { name: 'Stop real' }).click();
   // Until its pod is gone: Stopping, and nothing to press (no Start beside Running)
-  await expect(
-    real.getByRole('button', { name: 'Stopping real' })
-  ).toBeDisabled();
-  await expect(badge).toHaveText('Stopping');
+  const stopping = real.getByRole('button', { name: 'Stopping real' });
+  await expect(stopping).toBeDisabled();
+  await expect(real.getByRole('button', { name: 'Stop real' })).toHaveCount(0);
+  await presses.release('real/stop');
+  expect(presses.sent).toEqual(['real/stop']);
+  // Once sent, the badge no longer says Running (a quick pod may already be gone)
+  await expect(badge).toHaveText(/^(Stopping|Stopped)$/);
   await expect(real.getByRole('button', { name: 'Start real' })).toBeVisible({
     timeout: 60000
   });
@@ -219,10 +267,13 @@ test('Stop and Start never contradict the badge, and a second press does nothing
   // The way back in the other theme, with the sidebar widened: Stop ran in light at its narrowest
   await page.theme.setDarkTheme();
   await widenSidebar(page, 480);
+  presses.hold();
   await real.getByRole('button', { name: 'Start real' }).click();
-  await expect(
-    real.getByRole('button', { name: 'Starting real' })
-  ).toBeDisabled();
+  const starting = real.getByRole('button', { name: 'Starting real' });
+  await expect(starting).toBeDisabled();
+  await expect(real.getByRole('button', { name: 'Start real' })).toHaveCount(0);
+  await presses.release('real/start');
+  expect(presses.sent).toEqual(['real/stop', 'real/start']);
   await expect(badge).not.toHaveText('Stopped');
   await expect(badge).toHaveText('Running', { timeout: 120000 });
   await expect(real.getByRole('button', { name: 'Stop real' })).toBeEnabled();
