@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import random
+import re
 import sys
 import threading
 import time
@@ -124,6 +125,35 @@ def _poll(request: urllib.request.Request, count: int, every: float = 0.0) -> li
     return times
 
 
+def _first_list_of(server: JupyterServer, count: int) -> tuple[float, urllib.request.Request]:
+    """The first GET of the list, sent as soon as the server answers its status."""
+    request = urllib.request.Request(
+        f"{server.url}/nbctl/api/notebooks", headers={"Authorization": f"token {server.token}"}
+    )
+    start = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=30) as response:
+        listed = json.loads(response.read())
+    took = (time.perf_counter() - start) * 1000
+    assert len(listed["items"]) == count, len(listed["items"])
+    return took, request
+
+
+def _first_list(cluster: Cluster, count: int, extra: list[str]) -> tuple[float, urllib.request.Request]:
+    with JupyterServer(cluster, "alice", NAMESPACE, extra=extra) as server:
+        return _first_list_of(server, count)
+
+
+def _warm_up_ms(server: JupyterServer) -> float:
+    """What the server's log says its warm-up took (whoami, the watch's fill, the list rendered)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        found = re.search(r"nbctl: warmed up in (\d+) ms", server.log_path.read_text())
+        if found:
+            return float(found.group(1))
+        time.sleep(0.1)
+    raise TimeoutError(f"no warm-up in the server's log:\n{server.log_path.read_text()[-2000:]}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--notebooks", type=int, default=int(os.environ.get("BENCH_NOTEBOOKS", "500")))
@@ -139,15 +169,10 @@ def main(argv: list[str] | None = None) -> int:
         _fill(cluster, args.notebooks)
         print(f"made {args.notebooks} notebooks in {time.monotonic() - began:.1f}s", file=sys.stderr)
 
+        cold_ms, _ = _first_list(cluster, args.notebooks, ["--NbctlApp.warm_up=False"])
         with JupyterServer(cluster, "alice", NAMESPACE) as server:
-            request = urllib.request.Request(
-                f"{server.url}/nbctl/api/notebooks", headers={"Authorization": f"token {server.token}"}
-            )
-            start = time.perf_counter()
-            with urllib.request.urlopen(request, timeout=30) as response:
-                listed = json.loads(response.read())
-            first_ms = (time.perf_counter() - start) * 1000
-            assert len(listed["items"]) == args.notebooks, len(listed["items"])
+            first_ms, request = _first_list_of(server, args.notebooks)
+            warmed = _warm_up_ms(server)
             still = _poll(request, args.requests)
             stop = threading.Event()
             sent: list[int] = []
@@ -173,7 +198,10 @@ def main(argv: list[str] | None = None) -> int:
     table = (
         f"| {args.notebooks} notebooks in the namespace | requests | p50 | p95 | p99 | goal |\n"
         "|---|---|---|---|---|---|\n"
-        f"| the first list (cold) | 1 | {first_ms:.0f} ms | | | < {FIRST_GOAL_MS} ms: {first_verdict} |\n"
+        f"| the first list (cold server, warmed up as it starts) | 1 | {first_ms:.0f} ms | | "
+        f"| < {FIRST_GOAL_MS} ms: {first_verdict} |\n"
+        f"| the server's warm-up itself, from its log | 1 | {warmed:.0f} ms | | | |\n"
+        f"| the first list with `--NbctlApp.warm_up=False` | 1 | {cold_ms:.0f} ms | | | |\n"
         + row("polls, nothing changing", still)
         + row(
             f"polls every {POLL_EVERY * 1000:.0f} ms while {CHURN_PER_SECOND} statuses change per second",
@@ -183,7 +211,11 @@ def main(argv: list[str] | None = None) -> int:
     body = (
         "`GET /nbctl/api/notebooks` over HTTP to a real Jupyter Server acting as alice, against the local "
         "control plane (`python -m bench.list_notebooks`, or `make bench`). The first list is the first "
-        "request the server gets, sent as soon as it answers; the server keeps a watch of the namespace's "
+        "request a newly started server gets, sent as soon as it answers `/api/status`. As it starts, the "
+        "server asks who the user is, fills its watch and renders the list (`c.NbctlApp.warm_up`, in the "
+        "background); a panel that asks before the warm-up ends waits for it, at most the warm-up's time. "
+        "The row with the warm-up off is the same request when the server does all of it on demand. "
+        "The server keeps a watch of the namespace's "
         "notebooks and re-renders only the ones that changed, so a poll costs no Kubernetes request. "
         f"Under churn, admin patched {sum(sent)} statuses in {churn_seconds:.0f} s while the polls ran. "
         "For comparison, Kubeflow's web app took 1.8-2 s with 50 notebooks (kubeflow#7259).\n\n" + table

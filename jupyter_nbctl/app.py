@@ -6,15 +6,18 @@ Settings are traitlets (`c.NbctlApp.<name>` in a Jupyter config file, or
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
+import time
+from collections.abc import Callable
 
 from jupyter_server.extension.application import ExtensionApp
 from nbctl_guard.tickets import GUARD_CULLING_PATH, GUARD_PORT
 from traitlets import Bool, Float, Int, List, Unicode
 
 from jupyter_nbctl.handlers import handlers
-from jupyter_nbctl.service import ClusterSettings, NotebookService
+from jupyter_nbctl.service import ClusterSettings, NbctlError, NotebookService
 
 
 class NbctlApp(ExtensionApp):
@@ -65,6 +68,12 @@ class NbctlApp(ExtensionApp):
     )
     request_timeout = Float(15.0, config=True, help="Seconds to wait for the Kubernetes API.")
     log_lines = Int(200, config=True, help="How many lines of a notebook's log to show.")
+    warm_up = Bool(
+        True,
+        config=True,
+        help="Fill the notebooks watch and render the list as the server starts, so the panel's first "
+        "list is ready when asked for. Never done as the pod's own ServiceAccount (a notebook's own Lab).",
+    )
     guard_url = Unicode(
         f"http://127.0.0.1:{GUARD_PORT}",
         config=True,
@@ -104,6 +113,10 @@ class NbctlApp(ExtensionApp):
         culling_url = self.guard_url.rstrip("/") + GUARD_CULLING_PATH
         self.settings.update({"nbctl_service": service, "nbctl_guard_culling_url": culling_url})
         self._built = built
+        if self.warm_up and settings.personal:
+            threading.Thread(
+                target=_warm, args=(service, self.log), name="nbctl-warm-up", daemon=True
+            ).start()
 
     async def stop_extension(self) -> None:
         for service in getattr(self, "_built", []):
@@ -111,3 +124,14 @@ class NbctlApp(ExtensionApp):
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(handlers())
+
+
+def _warm(service: Callable[[], NotebookService], log: logging.Logger) -> None:
+    began = time.perf_counter()
+    try:
+        listed = service().warm()
+    except NbctlError:
+        return  # no credentials: the first request answers 503 with the reason
+    if listed is not None:
+        took = (time.perf_counter() - began) * 1000
+        log.info("nbctl: warmed up in %.0f ms: %d notebooks listed", took, listed)

@@ -13,7 +13,9 @@ import base64
 import binascii
 import datetime as dt
 import json
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,6 +96,12 @@ class ClusterSettings:
     request_timeout: float = 15.0
     log_lines: int = 200
 
+    @property
+    def personal(self) -> bool:
+        """The server acts as a person (a kubeconfig, or impersonating one), not as its pod's own
+        ServiceAccount, as a notebook's own JupyterLab does."""
+        return bool(self.kubeconfig or self.impersonate_user or not IN_CLUSTER_NAMESPACE.exists())
+
 
 @dataclass
 class _Cached:
@@ -113,6 +121,7 @@ class NotebookService:
     # Views by notebook, with the resourceVersion they were made from: a list
     # re-renders only what changed, which keeps the garbage collector quiet.
     _views: dict[str, tuple[str, NotebookView]] = field(default_factory=dict, init=False)
+    _watch_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def __post_init__(self) -> None:
         configuration = client.Configuration()
@@ -310,17 +319,31 @@ class NotebookService:
 
     def _watched(self) -> list[dict[str, Any]] | None:
         """The namespace's notebooks from a watch the service keeps, once it has filled."""
-        if self._cache is None:
-            self._cache = Informer(
-                Kube(Connection.from_api_client(self.api), "jupyter-nbctl"),
-                NOTEBOOKS,
-                lambda old, new: None,
-                _without_managed_fields,
-                namespace=self.namespace,
-            )
-            self._cache.start()
-            self._cache.synced.wait(self.settings.request_timeout)
+        with self._watch_lock:
+            if self._cache is None:
+                self._cache = Informer(
+                    Kube(Connection.from_api_client(self.api), "jupyter-nbctl"),
+                    NOTEBOOKS,
+                    lambda old, new: None,
+                    _without_managed_fields,
+                    namespace=self.namespace,
+                )
+                self._cache.start()
+        self._cache.synced.wait(self.settings.request_timeout)
         return self._cache.items(self.namespace) if self._cache.synced.is_set() else None
+
+    def warm(self) -> int | None:
+        """Ask who the user is while the watch fills, and render the list once, so the panel's first
+        list finds it made: how many notebooks it holds, or None when refused (the requests that meet
+        the refusal report it)."""
+        with ThreadPoolExecutor(1) as pool:
+            watched = pool.submit(self._watched)
+            try:
+                self.whoami()
+                watched.result()
+                return len(self.notebooks().items)
+            except NbctlError:
+                return None
 
     def _remember(self, body: dict[str, Any]) -> None:
         if self._cache is not None:
@@ -347,7 +370,7 @@ class NotebookService:
             views.append(cached[1])
         names = {v.name for v in views}
         for stale in [n for n in self._views if n not in names]:
-            del self._views[stale]
+            self._views.pop(stale, None)  # another request may have dropped it first
         return NotebookList(items=sorted(views, key=lambda v: v.created or "", reverse=True))
 
     def notebook(self, name: str) -> NotebookView:
