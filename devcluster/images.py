@@ -54,6 +54,13 @@ _SLIM = [
     "--dpkgopt=path-exclude=/usr/share/info/*",
 ]
 _BASES = {"debian:bookworm-slim": ("bookworm", _SLIM)}
+# Every layer is packed with one mtime (0), so a `.pyc` that records its source's
+# mtime is stale in the image: Python then compiles every module again at each
+# start, and cannot keep the result (the user does not own site-packages).
+# SOURCE_DATE_EPOCH, the reproducible-builds convention, makes Python's
+# compileall (pip's and Debian's py3compile) write hash-checked `.pyc` instead,
+# which stay valid whatever the mtimes.
+_BUILD_ENV = {"SOURCE_DATE_EPOCH": "0"}
 
 
 def _log(message: str) -> None:
@@ -212,7 +219,7 @@ def _once(out: Path, make: Callable[[Path], None]) -> Path:
 def _base_rootfs(base: str) -> Path:
     """A Debian root file system for `FROM base`, made once by mmdebstrap."""
     suite, options = _BASES[base]
-    key = hashlib.sha256(json.dumps([suite, options]).encode()).hexdigest()[:12]
+    key = hashlib.sha256(json.dumps([suite, options, _BUILD_ENV]).encode()).hexdigest()[:12]
     out = CACHE / "images" / "base" / f"{base.replace(':', '-')}-{key}"
 
     def make(out: Path) -> None:
@@ -238,10 +245,15 @@ def _base_rootfs(base: str) -> Path:
                 *options,
                 suite,
                 str(out / "rootfs"),
-            ]
+            ],
+            env={**os.environ, **_BUILD_ENV},
         )
 
-    return _once(out, make) / "rootfs"
+    rootfs = _once(out, make) / "rootfs"
+    for older in out.parent.glob(f"{base.replace(':', '-')}-*"):
+        if older != out:
+            shutil.rmtree(older, ignore_errors=True)
+    return rootfs
 
 
 def _fetch_wheels(spec: ImageSpec, dest: Path) -> None:
@@ -343,8 +355,10 @@ def _project_wheel(panel: bool = False) -> Path:
 
 
 def _context_digest(instructions: list[Instruction], dockerfile: Path) -> str:
-    """The hash of the recipe and of every file it copies."""
+    """The hash of the recipe, of every file it copies and of this builder."""
     digest = hashlib.sha256(dockerfile.read_bytes())
+    # A change to how images are built here changes what they hold.
+    digest.update(Path(__file__).read_bytes())
     for ins in instructions:
         if ins.op != "COPY":
             continue
@@ -457,7 +471,7 @@ def _chroot_run(root: Path, command: str, config: ImageConfig) -> None:
         f"exec chroot --userspec={shlex.quote(user)} {shlex.quote(str(root))} "
         f"/bin/sh -c {shlex.quote(command)}"
     )
-    env = {**config.env, "HOME": "/root", "DEBIAN_FRONTEND": "noninteractive"}
+    env = {**config.env, **_BUILD_ENV, "HOME": "/root", "DEBIAN_FRONTEND": "noninteractive"}
     log = root.parent / "build.log"
     with log.open("ab") as out:
         done = subprocess.run(
@@ -483,10 +497,29 @@ def _sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _drop_timestamped_bytecode(root: Path) -> None:
+    """Remove each `.pyc` that records its source's mtime: the layer's one mtime makes it stale.
+
+    The compiled modules that matter are hash-checked (_BUILD_ENV); those left
+    are caches Python wrote while a RUN step imported something (Debian's own
+    py3compile, say), which it would only compile again in the image.
+    """
+    dropped = 0
+    for pyc in root.glob("**/__pycache__/*.pyc"):
+        with pyc.open("rb") as f:
+            header = f.read(8)
+        if len(header) == 8 and int.from_bytes(header[4:8], "little") & 0b1 == 0:
+            pyc.unlink()
+            dropped += 1
+    if dropped:
+        _log(f"  left out {dropped} compiled modules that record an mtime")
+
+
 def _pack(root: Path, config: ImageConfig, ref: str, archive: Path) -> None:
     """One uncompressed layer, its config and manifest, as an OCI image layout in a tar."""
     work = root.parent
     layer = work / "layer.tar"
+    _drop_timestamped_bytecode(root)
     # Numeric owners, sorted names and one mtime: the same tree gives the same layer.
     _run(
         [
