@@ -51,18 +51,26 @@ ONE = {"cpu": "500m", "memory": "1Gi"}
 MANY = {"cpu": "150m", "memory": "256Mi"}
 GOALS = {"one by one": 5.0, "at once": 10.0}
 WHERE = (
-    "**Where the time goes.** Most of it lies between the container's start and Ready: JupyterLab's "
-    "own start, and within it the import of `jupyter_server` and its extensions, about 4 "
-    "CPU-seconds on this machine (measured in a notebook pod with `python3 -c 'import "
-    "jupyter_server.serverapp'`: 41 s under a 100m CPU limit), mostly on one core. The real node's "
-    "Template now sets no CPU limit (`limitFactor: none`, docs/api.md), so a start uses the node's "
-    "idle CPU instead of its 500m request: p95 one by one went from 18.0 s to 11.1 s, and a Start "
-    "from 14.1 s to 6.9 s (the runs before and after that change, this bench). Ten starting at once "
-    "on 2 cores still need some 40 CPU-seconds between them, whatever the controller does, and "
-    "their new workspaces wait in turn for local-path's helper pods (the class binds on first use), "
-    "which the scheduled column shows. Each pod also starts its port lock and guard (one container "
-    "start each, well under a second). What to try next: import less at JupyterLab's start; "
-    "volumes that are made before the pod asks."
+    "**Where the time goes.** One launch, taken apart from its pod's timestamps, events and "
+    "Jupyter's log (2026-12-05, before the change below): the pod object 0.1 s after the request "
+    "(admission, the controller, the StatefulSet controller); its workspace provisioned 2 s later "
+    "(local-path binds on first use: the scheduler picks the node, then the provisioner runs a "
+    "helper pod there and polls it); the pod bound to the node some 1.9 s after that (the "
+    "scheduler's volume binding waits for the claim in one-second polls); the three containers "
+    "(port lock, guard, JupyterLab) started 0.15 s later; then 3.4 s of Python imports before "
+    "Jupyter's first log line, Ready at the next one-second probe, and the route a few hundred ms "
+    "after. Two defects made those imports slow, both fixed in the images (tests/node/"
+    "test_images.py): every layer is packed with one mtime, so each timestamped `.pyc` was stale "
+    "and the server, as jovyan, compiled its ~600 modules again at every start (now hash-checked, "
+    "by SOURCE_DATE_EPOCH); and jsonschema's format-nongpl extra pulls rfc3987-syntax, which "
+    "builds some 35 Lark parsers at import, 0.7 CPU-seconds for a format no Jupyter schema uses "
+    "(left out of the notebook image). `import jupyter_server.serverapp, jupyterlab.labapp` in "
+    "the image went from 2.2 s to 0.4 s, and `jupyter-lab` from its start to `/api/status` takes "
+    "0.7 s (measured in a chroot of the image as uid 1000). Against the run of 2026-12-02: p95 one "
+    "by one 11.1 s, ten at once 56.2 s, a Start 6.9 s. What is left one by one is mostly the "
+    "workspace's first binding (about 3 s, local-path and the scheduler, not ours: a Start, whose "
+    "claim is bound, shows the rest), and for ten at once the helper pods in turn and ten servers "
+    "starting on 2 cores beside the control plane."
 )
 
 
